@@ -1,0 +1,4 @@
+from .binary_seg_dataset import BinarySegDataset
+from .transforms import *  # noqa: F401,F403
+
+__all__ = ['BinarySegDataset']

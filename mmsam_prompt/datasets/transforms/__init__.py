@@ -1,0 +1,3 @@
+from .sam_resize import SAMResizeLongestSide
+
+__all__ = ['SAMResizeLongestSide']

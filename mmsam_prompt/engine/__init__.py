@@ -1,0 +1,5 @@
+from .safe_checkpoint import allow_mmengine_checkpoint_objects
+
+allow_mmengine_checkpoint_objects()
+
+__all__ = ['allow_mmengine_checkpoint_objects']

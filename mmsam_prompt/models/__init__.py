@@ -1,0 +1,5 @@
+from .backbones import *  # noqa: F401,F403
+from .decode_heads import *  # noqa: F401,F403
+from .prompts import *  # noqa: F401,F403
+from .segmentors import *  # noqa: F401,F403
+from .sam_data_preprocessor import SAMDataPreProcessor  # noqa: F401

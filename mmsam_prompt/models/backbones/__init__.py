@@ -1,0 +1,3 @@
+from .sam_image_encoder import SAMImageEncoder
+
+__all__ = ['SAMImageEncoder']

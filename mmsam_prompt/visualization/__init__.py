@@ -1,0 +1,3 @@
+from .sam_visualizer import SAMSegVisualizer
+
+__all__ = ['SAMSegVisualizer']
