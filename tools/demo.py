@@ -14,15 +14,19 @@ import json
 import os
 import os.path as osp
 import time
+import warnings
 
-from mmengine.config import Config
-from mmengine.runner import Runner
+# mmengine imports pkg_resources, which setuptools (pinned <81 for mmcv's build) flags
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
 
-import mmsam_prompt  # noqa: F401  (registers the components)
-from mmsam_prompt.datasets.synthetic import make_synthetic_binary_dataset
-from mmsam_prompt.models.reference_sam import random_sam_state_dict
-from mmsam_prompt.models.sam_arch import infer_arch
-from mmsam_prompt.models.sam_checkpoint import load_sam_weights
+from mmengine.config import Config  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+import mmsam_prompt  # noqa: F401,E402  (registers the components)
+from mmsam_prompt.datasets.synthetic import make_synthetic_binary_dataset  # noqa: E402
+from mmsam_prompt.models.reference_sam import random_sam_state_dict  # noqa: E402
+from mmsam_prompt.models.sam_arch import infer_arch  # noqa: E402
+from mmsam_prompt.models.sam_checkpoint import load_sam_weights  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -74,7 +78,8 @@ def main(argv=None):
             if t['type'] == 'SAMResizeLongestSide':
                 t['target_length'] = img_size
     cfg.train_cfg.max_iters = args.iters
-    cfg.train_cfg.val_interval = args.iters
+    cfg.train_cfg.val_interval = args.iters + 1
+    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None  # train, then one test pass
     cfg.param_scheduler[0].end = args.iters
     cfg.default_hooks.checkpoint.interval = args.iters
     cfg.default_hooks.visualization = dict(type='SegVisualizationHook', draw=True, interval=1)
@@ -86,12 +91,12 @@ def main(argv=None):
     out = osp.join(work_dir, 'metrics.json')
     with open(out, 'w') as f:
         json.dump(metrics, f, indent=2)
-    overlays = osp.join(work_dir, runner.timestamp, 'vis_data')
+    overlays = osp.join(work_dir, 'overlays', 'vis_data', 'vis_image')
     print('\n' + banner)
     print(f"Test mIoU {metrics['mIoU']:.2f}  mDice {metrics['mDice']:.2f}  "
           f'({time.time() - t0:.0f} s in all)')
     print(f'metrics:  {out}')
-    print(f'overlays: {overlays} (image | ground truth | prediction)')
+    print(f'overlays: {overlays}/test_*.png (left: ground truth, right: prediction)')
     print(f'log:      {osp.join(work_dir, runner.timestamp)}')
 
 

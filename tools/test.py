@@ -10,10 +10,14 @@ unchanged (as ``model.sam_checkpoint``) for zero-shot evaluation.
 import argparse
 import os
 import os.path as osp
+import warnings
 
-import torch
-from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
+# mmengine imports pkg_resources, which setuptools (pinned <81 for mmcv's build) flags
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
+
+import torch  # noqa: E402
+from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -37,17 +41,18 @@ def parse_args(argv=None):
     return args
 
 
-def is_official_sam_checkpoint(path: str) -> bool:
-    """True for a flat SAM state dict (keys image_encoder.* ...), False for a runner checkpoint."""
-    if not osp.isfile(path):
-        return False
+def is_runner_checkpoint(path: str) -> bool:
+    """True for a checkpoint written by mmengine (``state_dict`` + ``meta``), False otherwise.
+
+    Anything else (an official SAM file, or a damaged one) goes to the SAM loader, whose errors
+    name the problem (missing, truncated, wrong arch, no SAM keys).
+    """
     try:
         # mmap keeps this cheap for multi-GB files: only the key list is read.
-        sd = torch.load(path, map_location='cpu', weights_only=True, mmap=True)
+        ckpt = torch.load(path, map_location='cpu', weights_only=True, mmap=True)
     except Exception:
         return False
-    return isinstance(sd, dict) and 'state_dict' not in sd and any(
-        isinstance(k, str) and k.startswith('image_encoder.') for k in sd)
+    return isinstance(ckpt, dict) and 'state_dict' in ckpt and 'meta' in ckpt
 
 
 def trigger_visualization_hook(cfg, args):
@@ -76,13 +81,11 @@ def build_cfg(args) -> Config:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
-    if is_official_sam_checkpoint(args.checkpoint):
+    if is_runner_checkpoint(args.checkpoint):
+        cfg.load_from = args.checkpoint
+    else:
         cfg.model.sam_checkpoint = args.checkpoint
         cfg.load_from = None
-    else:
-        if not osp.isfile(args.checkpoint):
-            raise FileNotFoundError(f'Checkpoint not found: {args.checkpoint}')
-        cfg.load_from = args.checkpoint
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
     if args.tta:

@@ -3,13 +3,17 @@
     python tools/train.py CONFIG [--work-dir DIR] [--resume] [--amp] [--cfg-options k=v ...]
 """
 import argparse
-import logging
 import os
 import os.path as osp
+import warnings
 
-from mmengine.config import Config, DictAction
-from mmengine.logging import print_log
-from mmengine.runner import Runner
+# mmengine imports pkg_resources, which setuptools (pinned <81 for mmcv's build) flags
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
+
+import logging  # noqa: E402
+from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.logging import print_log  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
 
 
 def parse_args(argv=None):

@@ -45,3 +45,4 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=100, max_keep_ckpts=1))
 log_processor = dict(by_epoch=False)
+randomness = dict(seed=0)

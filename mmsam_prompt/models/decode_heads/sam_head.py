@@ -1,4 +1,5 @@
 """SAM's prompt encoder + mask decoder as an mmseg decode head producing per-class logits."""
+import warnings
 from typing import List, Optional, Sequence
 
 import torch
@@ -49,7 +50,11 @@ class SAMHead(BaseDecodeHead):
         kwargs.setdefault('in_channels', PROMPT_EMBED_DIM)
         kwargs.setdefault('channels', PROMPT_EMBED_DIM)
         kwargs.setdefault('init_cfg', None)
-        super().__init__(num_classes=num_classes, **kwargs)
+        with warnings.catch_warnings():
+            # mmseg suggests out_channels=1 for two classes; SAMHead keeps two channels on purpose
+            # (a constant background logit 0 reproduces SAM's threshold), see the class docstring.
+            warnings.filterwarnings('ignore', message='For binary segmentation')
+            super().__init__(num_classes=num_classes, **kwargs)
         del self.conv_seg  # the mask decoder makes the logits
         self.dropout = None
         self.img_size = img_size

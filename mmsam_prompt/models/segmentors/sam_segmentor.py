@@ -29,18 +29,14 @@ class SAMSegmentor(EncoderDecoder):
                  sam_checkpoint: Optional[str] = None, eval_at_gt_resolution: bool = True,
                  **kwargs) -> None:
         backbone, decode_head = dict(backbone), dict(decode_head)
-        if sam_checkpoint is not None:
-            backbone.setdefault('checkpoint', sam_checkpoint)
-            decode_head.setdefault('checkpoint', sam_checkpoint)
-            for cfg in (backbone, decode_head):
-                if cfg['checkpoint'] is None:
-                    cfg['checkpoint'] = sam_checkpoint
+        for cfg in (backbone, decode_head):
+            if cfg.get('checkpoint') is None:
+                cfg['checkpoint'] = sam_checkpoint
         super().__init__(backbone, decode_head, *args, **kwargs)
-        if getattr(self.backbone, 'checkpoint', 1) is None or getattr(
-                self.decode_head, 'checkpoint', 1) is None:
-            print_log('No SAM checkpoint given: SAM weights are RANDOM. Set model.sam_checkpoint='
-                      '/path/to/sam_vit_*.pth (or pass it as the checkpoint to tools/test.py).',
-                      logger='current', level=logging.WARNING)
+        # Warn once, at the first forward, if SAM never received weights: neither a SAM
+        # checkpoint nor a state dict (e.g. tools/test.py's trained checkpoint) was loaded.
+        self._random_sam_weights = backbone['checkpoint'] is None or decode_head['checkpoint'] is None
+        self._register_load_state_dict_pre_hook(self._weights_loaded)
         sizes = dict(backbone=getattr(self.backbone, 'img_size', None),
                      decode_head=getattr(self.decode_head, 'img_size', None))
         pre = getattr(self.data_preprocessor, 'size', None)
@@ -54,6 +50,17 @@ class SAMSegmentor(EncoderDecoder):
         mode = (self.test_cfg or {}).get('mode', 'whole')
         if mode != 'whole':
             raise ValueError(f"SAMSegmentor supports test_cfg mode='whole' only, got {mode!r}.")
+
+    def _weights_loaded(self, *args) -> None:
+        self._random_sam_weights = False
+
+    def extract_feat(self, inputs: torch.Tensor):
+        if self._random_sam_weights:
+            self._random_sam_weights = False
+            print_log('No SAM checkpoint given: SAM weights are RANDOM. Set model.sam_checkpoint='
+                      '/path/to/sam_vit_*.pth (or pass it as the checkpoint to tools/test.py).',
+                      logger='current', level=logging.WARNING)
+        return super().extract_feat(inputs)
 
     def encode_decode(self, inputs, batch_img_metas):
         raise RuntimeError('SAMSegmentor decodes with data samples; call predict() or _forward().')
