@@ -3,7 +3,6 @@ import os.path as osp
 
 import mmcv
 import numpy as np
-import torch
 from mmseg.registry import DATASETS, TRANSFORMS
 from segment_anything.utils.transforms import ResizeLongestSide
 

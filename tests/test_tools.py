@@ -10,7 +10,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from conftest import HUMAN, REPO, require_shared_data
+from conftest import REPO, require_shared_data
 
 
 def run_tool(*args, timeout=600):

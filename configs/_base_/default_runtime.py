@@ -3,4 +3,8 @@ custom_imports = dict(imports=['mmsam_prompt'], allow_failed_imports=False)
 visualizer = dict(
     type='SAMSegVisualizer', vis_backends=[dict(type='LocalVisBackend')], name='visualizer',
     alpha=0.5)
-default_hooks = dict(visualization=dict(type='SegVisualizationHook', draw=False))
+# iteration-based training throughout; tools/test.py --show-dir turns drawing on
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=200, max_keep_ckpts=1),
+    visualization=dict(type='SegVisualizationHook', draw=False))

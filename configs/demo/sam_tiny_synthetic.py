@@ -1,6 +1,9 @@
 # Demo: the tiny SAM at 256 px, GT-box prompts, training the mask decoder on a small binary set.
 # tools/demo.py fills data_root (a generated set unless one is given) and the checkpoint.
-_base_ = ['../_base_/models/sam_tiny.py', '../_base_/default_runtime.py']
+_base_ = [
+    '../_base_/models/sam_tiny.py', '../_base_/schedules/iter_200.py',
+    '../_base_/default_runtime.py'
+]
 sam_img_size = 256
 data_root = 'work_dirs/demo/data'
 model = dict(decode_head=dict(trainable=('mask_decoder', )))
@@ -36,13 +39,4 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU', 'mDice'])
 test_evaluator = val_evaluator
-optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='AdamW', lr=1e-4, weight_decay=0.01))
-param_scheduler = [dict(type='PolyLR', power=0.9, eta_min=0, begin=0, end=200, by_epoch=False)]
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=200, val_interval=100)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=100, max_keep_ckpts=1))
-log_processor = dict(by_epoch=False)
 randomness = dict(seed=0)

@@ -1,20 +1,8 @@
-# SAM tiny: frozen image encoder + prompt encoder + mask decoder as an mmseg segmentor.
-# No official tiny checkpoint exists: tools/make_random_sam_checkpoint.py writes one in the official format.
-sam_img_size = 256  # the tiny arch is for tests and the demo
-data_preprocessor = dict(
-    type='SAMDataPreProcessor',  # SAM's RGB mean/std, zero padding to a square at bottom/right
-    size=(sam_img_size, sam_img_size))
+# SAM with a tiny image encoder at 256 px, for tests and the demo. No official tiny checkpoint
+# exists: tools/make_random_sam_checkpoint.py --arch tiny writes random weights in the official format.
+_base_ = ['./sam_vit_b.py']
+sam_img_size = 256
 model = dict(
-    type='SAMSegmentor',
-    data_preprocessor=data_preprocessor,
-    sam_checkpoint=None,
-    backbone=dict(type='SAMImageEncoder', arch='tiny', img_size=sam_img_size, frozen=True),
-    decode_head=dict(
-        type='SAMHead',
-        num_classes=2,
-        img_size=sam_img_size,
-        prompt_source=dict(type='GTBoxPrompt', exclude_classes=(0, )),
-        background_index=0,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
-    train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+    data_preprocessor=dict(size=(sam_img_size, sam_img_size)),
+    backbone=dict(arch='tiny', img_size=sam_img_size),
+    decode_head=dict(img_size=sam_img_size))

@@ -1,20 +1,4 @@
-# SAM vit-l: frozen image encoder + prompt encoder + mask decoder as an mmseg segmentor.
+# SAM vit-l: as sam_vit_b.py with the vit-l image encoder.
 # Weights: model.sam_checkpoint=/path/to/sam_vit_l_*.pth (official file, loaded unchanged).
-sam_img_size = 1024
-data_preprocessor = dict(
-    type='SAMDataPreProcessor',  # SAM's RGB mean/std, zero padding to a square at bottom/right
-    size=(sam_img_size, sam_img_size))
-model = dict(
-    type='SAMSegmentor',
-    data_preprocessor=data_preprocessor,
-    sam_checkpoint=None,
-    backbone=dict(type='SAMImageEncoder', arch='vit-l', img_size=sam_img_size, frozen=True),
-    decode_head=dict(
-        type='SAMHead',
-        num_classes=2,
-        img_size=sam_img_size,
-        prompt_source=dict(type='GTBoxPrompt', exclude_classes=(0, )),
-        background_index=0,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
-    train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+_base_ = ['./sam_vit_b.py']
+model = dict(backbone=dict(arch='vit-l'))
