@@ -1,3 +1,4 @@
+from .hooks import *  # noqa: F401,F403
 from .safe_checkpoint import allow_mmengine_checkpoint_objects
 
 allow_mmengine_checkpoint_objects()

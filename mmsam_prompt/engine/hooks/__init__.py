@@ -1,0 +1,3 @@
+from .kshot_record_hook import KShotRecordHook
+
+__all__ = ['KShotRecordHook']
