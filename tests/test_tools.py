@@ -27,18 +27,21 @@ def test_train_then_test_on_real_images(tmp_path, tiny_ckpt):
     train_split.write_text('1\n2\n3\n4\n')
     test_split.write_text('191\n192\n300\n')  # 192 and 300 have masks smaller than the image
     work = tmp_path / 'work'
-    opts = ['--cfg-options', f'model.sam_checkpoint={tiny_ckpt}',
-            f'train_dataloader.dataset.ann_file={train_split}',
+    train_opts = [f'train_dataloader.dataset.dataset.ann_file={train_split}',
+                  'train_dataloader.dataset.shots=4']
+    opts = [f'model.sam_checkpoint={tiny_ckpt}',
             f'val_dataloader.dataset.ann_file={test_split}',
             f'test_dataloader.dataset.ann_file={test_split}',
             'train_cfg.max_iters=4', 'train_cfg.val_interval=4',
             'default_hooks.checkpoint.interval=4']
     cfg = 'configs/sam/sam_tiny_gt-box_vikram-human.py'
-    run_tool('tools/train.py', cfg, '--work-dir', str(work), *opts)
+    run_tool('tools/train.py', cfg, '--work-dir', str(work), '--cfg-options', *train_opts, *opts)
     ckpt = work / 'iter_4.pth'
     assert ckpt.is_file()
+    kshot = json.loads((work / 'kshot_train.json').read_text())
+    assert sorted(kshot['files']) == ['1.jpg', '2.jpg', '3.jpg', '4.jpg']
     out = run_tool('tools/test.py', cfg, str(ckpt), '--work-dir', str(work / 'test'),
-                   '--show-dir', 'overlays', '--out', str(work / 'preds'), *opts[:1] + opts[2:])
+                   '--show-dir', 'overlays', '--out', str(work / 'preds'), '--cfg-options', *opts)
     assert 'mDice' in out and 'mIoU' in out
     logs = glob.glob(str(work / 'test' / '*' / '*.json'))
     metrics = [json.loads(line) for f in logs for line in open(f)]

@@ -8,3 +8,6 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=False),
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=200, max_keep_ckpts=1),
     visualization=dict(type='SegVisualizationHook', draw=False))
+# embedding cache (pipeline check, statistics) and the k-shot file list; each does nothing
+# where it does not apply
+custom_hooks = [dict(type='EmbeddingCacheHook'), dict(type='KShotRecordHook')]

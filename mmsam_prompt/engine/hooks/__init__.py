@@ -1,3 +1,4 @@
+from .embedding_cache_hook import EmbeddingCacheHook
 from .kshot_record_hook import KShotRecordHook
 
-__all__ = ['KShotRecordHook']
+__all__ = ['EmbeddingCacheHook', 'KShotRecordHook']

@@ -10,6 +10,8 @@ from mmseg.models.segmentors import EncoderDecoder
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
+from ..frozen_output_cache import FrozenOutputCache
+
 
 @MODELS.register_module()
 class SAMSegmentor(EncoderDecoder):
@@ -19,6 +21,9 @@ class SAMSegmentor(EncoderDecoder):
         sam_checkpoint: official SAM checkpoint (``sam_vit_*.pth``) for the backbone and the head
             (sets their ``checkpoint`` unless they name one). None keeps random weights and
             says so in the log.
+        feature_cache: settings of the :class:`FrozenOutputCache` that memoises the frozen
+            image encoder's output per image (``enabled``, ``fp16``, ``max_bytes``); None turns
+            it off. It switches itself off while the encoder has trainable parameters.
         eval_at_gt_resolution: when a ground-truth map's size differs from its image's (e.g.
             masks saved at another resolution), resize the prediction to the ground truth
             instead of to the image, so metrics are computed at the annotation's native size.
@@ -26,8 +31,8 @@ class SAMSegmentor(EncoderDecoder):
     """
 
     def __init__(self, backbone: dict, decode_head: dict, *args,
-                 sam_checkpoint: Optional[str] = None, eval_at_gt_resolution: bool = True,
-                 **kwargs) -> None:
+                 sam_checkpoint: Optional[str] = None, feature_cache: Optional[dict] = dict(),
+                 eval_at_gt_resolution: bool = True, **kwargs) -> None:
         backbone, decode_head = dict(backbone), dict(decode_head)
         for cfg in (backbone, decode_head):
             if cfg.get('checkpoint') is None:
@@ -47,6 +52,7 @@ class SAMSegmentor(EncoderDecoder):
                              'decode_head.img_size, data_preprocessor.size and '
                              'SAMResizeLongestSide.target_length to the same value.')
         self.eval_at_gt_resolution = eval_at_gt_resolution
+        self.feature_cache = None if feature_cache is None else FrozenOutputCache(**feature_cache)
         mode = (self.test_cfg or {}).get('mode', 'whole')
         if mode != 'whole':
             raise ValueError(f"SAMSegmentor supports test_cfg mode='whole' only, got {mode!r}.")
@@ -60,7 +66,10 @@ class SAMSegmentor(EncoderDecoder):
             print_log('No SAM checkpoint given: SAM weights are RANDOM. Set model.sam_checkpoint='
                       '/path/to/sam_vit_*.pth (or pass it as the checkpoint to tools/test.py).',
                       logger='current', level=logging.WARNING)
-        return super().extract_feat(inputs)
+        if self.feature_cache is None:
+            return super().extract_feat(inputs)
+        frozen = [self.backbone] + ([self.neck] if self.with_neck else [])
+        return self.feature_cache.batched(frozen, inputs, super().extract_feat)
 
     def encode_decode(self, inputs, batch_img_metas):
         raise RuntimeError('SAMSegmentor decodes with data samples; call predict() or _forward().')

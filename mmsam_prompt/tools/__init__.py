@@ -1,0 +1,1 @@
+"""Reusable logic behind the scripts in ``tools/``."""

@@ -1,0 +1,209 @@
+"""Few-shot sweeps: train + test one config over shot counts x seeds and tabulate the results.
+
+Each run lives in ``WORK_DIR/shots{K}_seed{S}``; its ``metrics.json`` marks it finished, so a
+sweep started again skips finished runs (and an unfinished run resumes from its last checkpoint).
+"""
+import contextlib
+import csv
+import gc
+import io
+import json
+import math
+import os
+import os.path as osp
+import statistics
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+
+from mmengine.config import Config
+
+from ..datasets.kshot_dataset import KShotDataset
+from ..utils import load_config
+
+METRICS = ('mDice', 'mIoU')
+RESULT_FIELDS = ('shots', 'seed', 'mIoU', 'mDice', 'aAcc', 'work_dir')
+KSHOT_FIX = ("wrap the training set in a KShotDataset, e.g. train_dataloader = dict(dataset=dict("
+             "_delete_=True, type='KShotDataset', shots=16, seed=0, dataset=<the training set>)); "
+             "see configs/sam/sam_tiny_gt-box_vikram-human.py")
+
+
+def run_name(shots: int, seed: int) -> str:
+    return f'shots{shots}_seed{seed}'
+
+
+def find_kshot_cfg(dataset_cfg) -> Optional[dict]:
+    """The ``KShotDataset`` entry in a (possibly wrapped) data set config, or None."""
+    while isinstance(dataset_cfg, dict):
+        kind = dataset_cfg.get('type')
+        if kind is KShotDataset or (isinstance(kind, str) and
+                                    kind.split('.')[-1] == 'KShotDataset'):
+            return dataset_cfg
+        dataset_cfg = dataset_cfg.get('dataset')
+    return None
+
+
+def run_config(config: str, cfg_options: Optional[dict], shots: int, seed: int,
+               work_dir: str) -> Config:
+    """The config of one run: k-shot size and seed, global seed, its own work dir."""
+    cfg = load_config(config, cfg_options, work_dir)
+    kshot = find_kshot_cfg(cfg.get('train_dataloader', {}).get('dataset'))
+    if kshot is None:
+        raise ValueError(f'{config}: no KShotDataset in train_dataloader.dataset, so there is no '
+                         f'shot count to sweep; {KSHOT_FIX}.')
+    kshot.shots, kshot.seed = shots, seed
+    cfg.randomness = dict(cfg.get('randomness') or {}, seed=seed)
+    cfg.experiment_name = run_name(shots, seed)  # unique logger / visualizer names per run
+    cfg.resume = True  # continue an interrupted run from its latest checkpoint, if any
+    return cfg
+
+
+class _Discard(io.TextIOBase):
+    """A stream that drops what is written (mmengine's console log while the bar runs)."""
+
+    def write(self, s: str) -> int:
+        return len(s)
+
+
+def train_and_test(cfg: Config, quiet: bool = True) -> Dict[str, float]:
+    """Train with ``Runner.from_cfg(cfg)``, then test the trained model; return the metrics.
+
+    ``quiet`` keeps mmengine's console output off the terminal; the log file in the run's work
+    dir still gets everything.
+    """
+    from mmengine.runner import Runner
+
+    sink = contextlib.redirect_stdout(_Discard()) if quiet else contextlib.nullcontext()
+    with sink:
+        runner = Runner.from_cfg(cfg)
+        runner.train()
+        metrics = runner.test()
+    del runner
+    gc.collect()
+    return {k: float(v) for k, v in metrics.items()}
+
+
+def iter_runs(shots: Sequence[int], seeds: Sequence[int]) -> Iterator[Tuple[int, int]]:
+    """(shots, seed) pairs in sweep order, duplicates dropped."""
+    return ((k, s) for k in dict.fromkeys(shots) for s in dict.fromkeys(seeds))
+
+
+def sweep(config: str, work_dir: str, shots: Sequence[int], seeds: Sequence[int],
+          cfg_options: Optional[dict] = None, quiet: bool = True) -> List[dict]:
+    """Run every (shots, seed) pair not finished yet, with a progress bar; one row per run."""
+    from tqdm import tqdm
+
+    run_config(config, cfg_options, shots[0], seeds[0], work_dir)  # fail early on a bad config
+    pairs = list(iter_runs(shots, seeds))
+    rows: List[dict] = []
+    trained = 0
+    with tqdm(total=len(pairs), unit='run', dynamic_ncols=True) as bar:
+        for k, s in pairs:
+            run_dir = osp.join(work_dir, run_name(k, s))
+            done = osp.join(run_dir, 'metrics.json')
+            bar.set_description(f'shots={k} seed={s}')
+            if osp.isfile(done):
+                with open(done) as f:
+                    row = json.load(f)
+                bar.write(f'skip {run_name(k, s)}: finished ({done} exists)')
+            else:
+                try:
+                    metrics = train_and_test(run_config(config, cfg_options, k, s, run_dir), quiet)
+                except Exception:
+                    bar.write(f'{run_name(k, s)} failed; its log is under {run_dir}')
+                    raise
+                row = dict(shots=k, seed=s, **metrics, work_dir=run_dir)
+                _write_json_atomic(done, row)
+                trained += 1
+                bar.write(f'{run_name(k, s)}: ' + ', '.join(
+                    f'{m}={row[m]:.2f}' for m in METRICS if m in row))
+            rows.append(row)
+            bar.set_postfix(mDice=f"{row.get('mDice', math.nan):.2f}")
+            bar.update()
+    print(f'{trained} run(s) trained, {len(pairs) - trained} skipped (already finished)')
+    return rows
+
+
+def _write_json_atomic(path: str, data: dict) -> None:
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(data, f, indent=2)
+    os.replace(tmp, path)
+
+
+def mean_std(values: Iterable[float]) -> Tuple[float, float]:
+    """Mean and sample standard deviation (0 for a single value)."""
+    values = list(values)
+    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
+
+
+def summarize(rows: Sequence[dict]) -> List[dict]:
+    """Per shot count: number of runs and mean / std of each metric in :data:`METRICS`."""
+    out = []
+    for k in sorted({int(r['shots']) for r in rows}):
+        group = [r for r in rows if int(r['shots']) == k]
+        entry: dict = dict(shots=k, runs=len(group))
+        for m in METRICS:
+            entry[f'{m}_mean'], entry[f'{m}_std'] = mean_std(
+                float(r.get(m, math.nan)) for r in group)
+        out.append(entry)
+    return out
+
+
+def _write_csv(path: str, rows: Sequence[dict], fields: Sequence[str]) -> None:
+    with open(path, 'w', newline='') as f:
+        writer = csv.DictWriter(f, fieldnames=list(fields), extrasaction='ignore')
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def summary_markdown(summary: Sequence[dict], command: Optional[str] = None) -> str:
+    """A Markdown table: mean ± std of mDice and mIoU per shot count."""
+    lines = ['| shots | runs | ' + ' | '.join(METRICS) + ' |',
+             '|---:|---:|' + '---:|' * len(METRICS)]
+    for e in summary:
+        cells = [f"{e[f'{m}_mean']:.2f} ± {e[f'{m}_std']:.2f}" for m in METRICS]
+        lines.append(f"| {e['shots']} | {e['runs']} | " + ' | '.join(cells) + ' |')
+    text = '\n'.join(lines) + '\n\nmean ± sample std over seeds.\n'
+    if command:
+        text += f'\nCommand:\n\n```bash\n{command}\n```\n'
+    return text
+
+
+def plot_metric_vs_shots(rows: Sequence[dict], summary: Sequence[dict], path: str) -> None:
+    """Mean ± std of each metric against shots (log2 axis), individual seeds as points."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import NullLocator
+
+    fig = Figure(figsize=(5.5, 3.8))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    shots = [e['shots'] for e in summary]
+    for m, color in zip(METRICS, ('tab:blue', 'tab:orange')):
+        ax.errorbar(shots, [e[f'{m}_mean'] for e in summary], yerr=[e[f'{m}_std'] for e in summary],
+                    color=color, marker='o', capsize=4, label=f'{m} (mean ± std)')
+        ax.scatter([r['shots'] for r in rows], [r.get(m, math.nan) for r in rows], color=color,
+                   alpha=0.35, s=14)
+    ax.set_xscale('log', base=2)
+    ax.set_xticks(shots, [str(k) for k in shots])
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xlabel('shots (labelled images)')
+    ax.set_ylabel('metric (%)')
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def write_reports(rows: Sequence[dict], work_dir: str,
+                  command: Optional[str] = None) -> Dict[str, str]:
+    """Write results.csv, summary.csv, summary.md and metric_vs_shots.png; return their paths."""
+    summary = summarize(rows)
+    paths = {name: osp.join(work_dir, name) for name in
+             ('results.csv', 'summary.csv', 'summary.md', 'metric_vs_shots.png')}
+    _write_csv(paths['results.csv'], sorted(rows, key=lambda r: (r['shots'], r['seed'])),
+               RESULT_FIELDS)
+    _write_csv(paths['summary.csv'], summary, list(summary[0]))
+    with open(paths['summary.md'], 'w') as f:
+        f.write(summary_markdown(summary, command))
+    plot_metric_vs_shots(rows, summary, paths['metric_vs_shots.png'])
+    return paths
