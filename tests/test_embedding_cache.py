@@ -1,6 +1,5 @@
 """The frozen-encoder embedding cache: exact, never stale, and training is unchanged by it."""
 import logging
-import os.path as osp
 
 import torch
 from mmengine.logging import MMLogger

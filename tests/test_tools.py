@@ -130,3 +130,13 @@ def test_random_weights_warning_only_when_nothing_was_loaded(tiny_ckpt):
         assert sum('RANDOM' in m for m in catch.msgs) == 1
     finally:
         MMLogger.get_current_instance().removeHandler(catch)
+
+
+def test_demo_runs_and_says_the_weights_are_random(tmp_path):
+    out = run_tool('tools/demo.py', '--iters', '4', '--work-dir', str(tmp_path / 'demo'))
+    assert 'RANDOM weights' in out
+    metrics = json.loads((tmp_path / 'demo' / 'metrics.json').read_text())
+    assert 0 <= metrics['mDice'] <= 100 and 'mIoU' in metrics
+    overlays = glob.glob(str(tmp_path / 'demo' / 'overlays' / 'vis_data' / 'vis_image' / 'test_*'))
+    assert len(overlays) == 8
+    assert 'overlays:' in out and 'metrics:' in out

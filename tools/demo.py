@@ -58,7 +58,7 @@ def main(argv=None):
     if args.data_root is None:
         data_root = make_synthetic_binary_dataset(osp.join(work_dir, 'data'))
         suffix = '.png'
-        banner += f'\nData: a generated set of coloured blobs in {data_root}.'
+        banner += f'\nData: a generated set of coloured blobs in {osp.relpath(data_root)}.'
     else:
         data_root = osp.abspath(args.data_root)
         suffix = args.img_suffix or ('.jpg' if any(
@@ -95,9 +95,9 @@ def main(argv=None):
     print('\n' + banner)
     print(f"Test mIoU {metrics['mIoU']:.2f}  mDice {metrics['mDice']:.2f}  "
           f'({time.time() - t0:.0f} s in all)')
-    print(f'metrics:  {out}')
-    print(f'overlays: {overlays}/test_*.png (left: ground truth, right: prediction)')
-    print(f'log:      {osp.join(work_dir, runner.timestamp)}')
+    print(f'metrics:  {osp.relpath(out)}')
+    print(f'overlays: {osp.relpath(overlays)}/test_*.png (left: ground truth, right: prediction)')
+    print(f'log:      {osp.relpath(osp.join(work_dir, runner.timestamp))}')
 
 
 if __name__ == '__main__':
