@@ -1,5 +1,9 @@
+from .acdc import ACDCDataset, ConditionIoUMetric
 from .binary_seg_dataset import BinarySegDataset
+from .camvid import CamVidDataset
 from .kshot_dataset import KShotDataset
-from .transforms import *  # noqa: F401,F403
+from .label_map_dataset import LabelMapSegDataset
+from .transforms import SAMResizeLongestSide
 
-__all__ = ['BinarySegDataset', 'KShotDataset']
+__all__ = ['ACDCDataset', 'BinarySegDataset', 'CamVidDataset', 'ConditionIoUMetric',
+           'KShotDataset', 'LabelMapSegDataset', 'SAMResizeLongestSide']

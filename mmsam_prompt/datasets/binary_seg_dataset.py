@@ -1,12 +1,13 @@
 """A folder of images and binary masks, read as they lie (foreground stored as 255 or 1)."""
 from typing import Sequence
 
-from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
+
+from .label_map_dataset import LabelMapSegDataset
 
 
 @DATASETS.register_module()
-class BinarySegDataset(BaseSegDataset):
+class BinarySegDataset(LabelMapSegDataset):
     """Binary segmentation: class 0 background, class 1 foreground.
 
     Masks may store the foreground as 255 (e.g. the Vikram Shenoy human set) or 1: every value
@@ -18,14 +19,8 @@ class BinarySegDataset(BaseSegDataset):
     """
     METAINFO = dict(classes=('background', 'foreground'), palette=[[0, 0, 0], [255, 64, 64]])
 
-    def __init__(self, foreground_values: Sequence[int] = (255, 1), img_suffix='.jpg',
-                 seg_map_suffix='.png', **kwargs) -> None:
+    def __init__(self, foreground_values: Sequence[int] = (255, 1), img_suffix: str = '.jpg',
+                 seg_map_suffix: str = '.png', **kwargs) -> None:
         self.foreground_values = tuple(int(v) for v in foreground_values)
-        super().__init__(img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, **kwargs)
-
-    def load_data_list(self) -> list:
-        data_list = super().load_data_list()
-        label_map = {v: 1 for v in self.foreground_values}
-        for info in data_list:
-            info['label_map'] = label_map
-        return data_list
+        super().__init__(value_map={v: 1 for v in self.foreground_values},
+                         img_suffix=img_suffix, seg_map_suffix=seg_map_suffix, **kwargs)
