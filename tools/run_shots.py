@@ -36,7 +36,8 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     rows = sweep(args.config, args.work_dir, args.shots, args.seeds, args.cfg_options,
                  quiet=not args.verbose)
-    command = shlex.join(['python', 'tools/run_shots.py', *(sys.argv[1:] if argv is None else argv)])
+    given = sys.argv[1:] if argv is None else argv
+    command = shlex.join(['python', 'tools/run_shots.py', *given])
     paths = write_reports(rows, args.work_dir, command)
     with open(paths['summary.md']) as f:
         print(f.read())

@@ -8,13 +8,16 @@ import csv
 import gc
 import io
 import json
+import logging
 import math
 import os
 import os.path as osp
 import statistics
+import warnings
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from mmengine.config import Config
+from mmengine.logging import print_log
 
 from ..datasets.kshot_dataset import KShotDataset
 from ..utils import load_config
@@ -45,14 +48,18 @@ def run_config(config: str, cfg_options: Optional[dict], shots: int, seed: int,
                work_dir: str) -> Config:
     """The config of one run: k-shot size and seed, global seed, its own work dir."""
     cfg = load_config(config, cfg_options, work_dir)
-    kshot = find_kshot_cfg(cfg.get('train_dataloader', {}).get('dataset'))
+    kshot = find_kshot_cfg((cfg.get('train_dataloader') or {}).get('dataset'))
     if kshot is None:
         raise ValueError(f'{config}: no KShotDataset in train_dataloader.dataset, so there is no '
                          f'shot count to sweep; {KSHOT_FIX}.')
     kshot.shots, kshot.seed = shots, seed
     cfg.randomness = dict(cfg.get('randomness') or {}, seed=seed)
-    cfg.experiment_name = run_name(shots, seed)  # unique logger / visualizer names per run
-    cfg.resume = True  # continue an interrupted run from its latest checkpoint, if any
+    # mmengine keeps one logger / visualizer per name: give each run its own (name + timestamp)
+    cfg.experiment_name = run_name(shots, seed)
+    if cfg.get('visualizer'):
+        cfg.visualizer.pop('name', None)
+    # an interrupted run continues from its latest checkpoint
+    cfg.resume = osp.isfile(osp.join(work_dir, 'last_checkpoint'))
     return cfg
 
 
@@ -63,16 +70,28 @@ class _Discard(io.TextIOBase):
         return len(s)
 
 
+def _log_warning(message: Warning, category: type, filename: str, lineno: int, *args) -> None:
+    print_log(f'{category.__name__}: {message} ({filename}:{lineno})', logger='current',
+              level=logging.WARNING)
+
+
+@contextlib.contextmanager
+def _console_to_log_file() -> Iterator[None]:
+    """Keep mmengine's console output and Python warnings off the terminal (the run's log file
+    still gets both)."""
+    with contextlib.redirect_stdout(_Discard()), warnings.catch_warnings():
+        warnings.showwarning = _log_warning
+        yield
+
+
 def train_and_test(cfg: Config, quiet: bool = True) -> Dict[str, float]:
     """Train with ``Runner.from_cfg(cfg)``, then test the trained model; return the metrics.
 
-    ``quiet`` keeps mmengine's console output off the terminal; the log file in the run's work
-    dir still gets everything.
+    ``quiet``: mmengine's console log and warnings go to the run's log file only.
     """
     from mmengine.runner import Runner
 
-    sink = contextlib.redirect_stdout(_Discard()) if quiet else contextlib.nullcontext()
-    with sink:
+    with _console_to_log_file() if quiet else contextlib.nullcontext():
         runner = Runner.from_cfg(cfg)
         runner.train()
         metrics = runner.test()
@@ -93,33 +112,31 @@ def sweep(config: str, work_dir: str, shots: Sequence[int], seeds: Sequence[int]
 
     run_config(config, cfg_options, shots[0], seeds[0], work_dir)  # fail early on a bad config
     pairs = list(iter_runs(shots, seeds))
-    rows: List[dict] = []
-    trained = 0
-    with tqdm(total=len(pairs), unit='run', dynamic_ncols=True) as bar:
-        for k, s in pairs:
-            run_dir = osp.join(work_dir, run_name(k, s))
-            done = osp.join(run_dir, 'metrics.json')
+    done = {p: osp.join(work_dir, run_name(*p), 'metrics.json') for p in pairs}
+    rows: Dict[Tuple[int, int], dict] = {}
+    for p in pairs:
+        if osp.isfile(done[p]):
+            with open(done[p]) as f:
+                rows[p] = json.load(f)
+            print(f'skip {run_name(*p)}: finished ({done[p]} exists)')
+    pending = [p for p in pairs if p not in rows]
+    with tqdm(total=len(pending), unit='run', dynamic_ncols=True, disable=not pending) as bar:
+        for k, s in pending:
+            run_dir = osp.dirname(done[k, s])
             bar.set_description(f'shots={k} seed={s}')
-            if osp.isfile(done):
-                with open(done) as f:
-                    row = json.load(f)
-                bar.write(f'skip {run_name(k, s)}: finished ({done} exists)')
-            else:
-                try:
-                    metrics = train_and_test(run_config(config, cfg_options, k, s, run_dir), quiet)
-                except Exception:
-                    bar.write(f'{run_name(k, s)} failed; its log is under {run_dir}')
-                    raise
-                row = dict(shots=k, seed=s, **metrics, work_dir=run_dir)
-                _write_json_atomic(done, row)
-                trained += 1
-                bar.write(f'{run_name(k, s)}: ' + ', '.join(
-                    f'{m}={row[m]:.2f}' for m in METRICS if m in row))
-            rows.append(row)
+            try:
+                metrics = train_and_test(run_config(config, cfg_options, k, s, run_dir), quiet)
+            except Exception:
+                bar.write(f'{run_name(k, s)} failed; its log is under {run_dir}')
+                raise
+            row = rows[k, s] = dict(shots=k, seed=s, **metrics, work_dir=run_dir)
+            _write_json_atomic(done[k, s], row)
+            bar.write(f'{run_name(k, s)}: ' + ', '.join(
+                f'{m}={row[m]:.2f}' for m in METRICS if m in row))
             bar.set_postfix(mDice=f"{row.get('mDice', math.nan):.2f}")
             bar.update()
-    print(f'{trained} run(s) trained, {len(pairs) - trained} skipped (already finished)')
-    return rows
+    print(f'{len(pending)} run(s) trained, {len(pairs) - len(pending)} skipped (already finished)')
+    return [rows[p] for p in pairs]
 
 
 def _write_json_atomic(path: str, data: dict) -> None:
@@ -181,8 +198,9 @@ def plot_metric_vs_shots(rows: Sequence[dict], summary: Sequence[dict], path: st
     for m, color in zip(METRICS, ('tab:blue', 'tab:orange')):
         ax.errorbar(shots, [e[f'{m}_mean'] for e in summary], yerr=[e[f'{m}_std'] for e in summary],
                     color=color, marker='o', capsize=4, label=f'{m} (mean ± std)')
-        ax.scatter([r['shots'] for r in rows], [r.get(m, math.nan) for r in rows], color=color,
-                   alpha=0.35, s=14)
+        # seeds drawn just right of their mean so the error bar does not hide them
+        ax.scatter([r['shots'] * 1.06 for r in rows], [r.get(m, math.nan) for r in rows],
+                   color=color, alpha=0.5, s=16, edgecolors='none', label=f'{m} (each seed)')
     ax.set_xscale('log', base=2)
     ax.set_xticks(shots, [str(k) for k in shots])
     ax.xaxis.set_minor_locator(NullLocator())
@@ -202,7 +220,8 @@ def write_reports(rows: Sequence[dict], work_dir: str,
              ('results.csv', 'summary.csv', 'summary.md', 'metric_vs_shots.png')}
     _write_csv(paths['results.csv'], sorted(rows, key=lambda r: (r['shots'], r['seed'])),
                RESULT_FIELDS)
-    _write_csv(paths['summary.csv'], summary, list(summary[0]))
+    _write_csv(paths['summary.csv'], [{k: round(v, 4) for k, v in e.items()} for e in summary],
+               list(summary[0]))
     with open(paths['summary.md'], 'w') as f:
         f.write(summary_markdown(summary, command))
     plot_metric_vs_shots(rows, summary, paths['metric_vs_shots.png'])
