@@ -5,30 +5,17 @@ _base_ = [
     '../_base_/models/sam_tiny.py', '../_base_/datasets/camvid.py',
     '../_base_/schedules/iter_200.py', '../_base_/default_runtime.py'
 ]
-sam_img_size = 256
-data_img_size = sam_img_size
+data_img_size = 256  # the S of the *_256 pipelines below (sam_tiny.py's sam_img_size)
 model = dict(
     decode_head=dict(
         num_classes=11,
         background_index=None,
         prompt_source=dict(_delete_=True, type='GTBoxPrompt'),
         trainable=('mask_decoder', )))
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='SAMResizeLongestSide', target_length=sam_img_size),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='SAMResizeLongestSide', target_length=sam_img_size),
-    dict(type='LoadAnnotations'),
-    dict(type='PackSegInputs'),
-]
 train_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
-    dataset=dict(dataset=dict(pipeline=train_pipeline)))
-val_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(pipeline=test_pipeline))
+    dataset=dict(dataset=dict(pipeline=_base_.sam_train_pipeline_256)))
+val_dataloader = dict(
+    num_workers=0, persistent_workers=False, dataset=dict(pipeline=_base_.sam_test_pipeline_256))
 test_dataloader = val_dataloader

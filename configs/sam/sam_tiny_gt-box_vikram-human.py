@@ -5,23 +5,10 @@ _base_ = [
     '../_base_/models/sam_tiny.py', '../_base_/datasets/vikram_human_seg.py',
     '../_base_/schedules/iter_200.py', '../_base_/default_runtime.py'
 ]
-sam_img_size = 256
+data_img_size = 256  # the S of the *_256 pipelines below (sam_tiny.py's sam_img_size)
 model = dict(decode_head=dict(trainable=('mask_decoder', )))
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='SAMResizeLongestSide', target_length=sam_img_size),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='SAMResizeLongestSide', target_length=sam_img_size),
-    dict(type='LoadAnnotations'),
-    dict(type='PackSegInputs'),
-]
+# 16 images drawn (class-covering, seed 0) from the human set's training pool
 train_dataloader = dict(
-    batch_size=2,
     num_workers=0,
     persistent_workers=False,
     dataset=dict(
@@ -29,12 +16,7 @@ train_dataloader = dict(
         type='KShotDataset',
         shots=16,
         seed=0,
-        dataset=dict(
-            type='BinarySegDataset',
-            data_root={{_base_.data_root}},
-            data_prefix=dict(img_path='images', seg_map_path='masks'),
-            ann_file='splits/train_pool_first190_numeric.txt',
-            foreground_values=(255, ),
-            pipeline=train_pipeline)))
-val_dataloader = dict(num_workers=0, persistent_workers=False, dataset=dict(pipeline=test_pipeline))
+        dataset=dict(_base_.train_dataloader.dataset, pipeline=_base_.sam_train_pipeline_256)))
+val_dataloader = dict(
+    num_workers=0, persistent_workers=False, dataset=dict(pipeline=_base_.sam_test_pipeline_256))
 test_dataloader = val_dataloader

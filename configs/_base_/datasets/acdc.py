@@ -6,23 +6,10 @@
 # Train pool: the train images of all four conditions (1600); test: the val images of all four
 # (406; the test labels are withheld), scored per condition and averaged (ConditionIoUMetric),
 # as SSPrompt reports ACDC. Model: decode_head.num_classes=19, background_index=None.
+_base_ = ['./sam_pipelines.py']  # sam_train_pipeline, sam_test_pipeline (1024 px)
 dataset_type = 'ACDCDataset'
 data_root = 'data/acdc'
 conditions = ('fog', 'night', 'rain', 'snow')
-data_img_size = 1024  # SAMResizeLongestSide target; must equal the model's sam_img_size
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='SAMResizeLongestSide', target_length=data_img_size),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='SAMResizeLongestSide', target_length=data_img_size),
-    dict(type='LoadAnnotations'),
-    dict(type='PackSegInputs'),
-]
 train_dataloader = dict(
     batch_size=2,
     num_workers=2,
@@ -37,7 +24,7 @@ train_dataloader = dict(
             data_root=data_root,
             conditions=conditions,
             split='train',
-            pipeline=train_pipeline)))
+            pipeline=_base_.sam_train_pipeline)))
 val_dataloader = dict(
     batch_size=1,
     num_workers=2,
@@ -48,7 +35,7 @@ val_dataloader = dict(
         data_root=data_root,
         conditions=conditions,
         split='val',
-        pipeline=test_pipeline))
+        pipeline=_base_.sam_test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(
     type='ConditionIoUMetric', conditions=conditions, iou_metrics=['mIoU', 'mDice'])

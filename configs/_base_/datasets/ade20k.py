@@ -3,22 +3,11 @@
 # Not shipped here. Masks store 0 = other and 1-150: ADE20KDataset reads them with
 # reduce_zero_label=True (0 -> 255, ignored; 1-150 -> 0-149). Train pool: 20210 training images;
 # val/test: the 2000 validation images. Model: decode_head.num_classes=150, background_index=None.
-_base_ = ['mmseg::_base_/datasets/ade20k.py']
-data_img_size = 1024  # SAMResizeLongestSide target; must equal the model's sam_img_size
-# SAM pipelines (no photometric augmentation); they replace mmseg's crop/resize pipelines
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='SAMResizeLongestSide', target_length=data_img_size),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='SAMResizeLongestSide', target_length=data_img_size),
-    dict(type='LoadAnnotations'),
-    dict(type='PackSegInputs'),
-]
+_base_ = ['mmseg::_base_/datasets/ade20k.py', './sam_pipelines.py']
+# SAM pipelines (sam_pipelines.py: 1024 px, no photometric augmentation); they replace
+# mmseg's crop/resize pipelines
+train_pipeline = _base_.sam_train_pipeline
+test_pipeline = _base_.sam_test_pipeline
 # k-shot training set: 16 images drawn (class-covering, seed 0) from mmseg's training set,
 # which is kept as mmseg defines it (root, folders, split, classes) with the SAM pipeline
 train_dataloader = dict(

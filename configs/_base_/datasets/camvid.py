@@ -3,22 +3,9 @@
 # Masks: 0-10 classes, 11 void -> read as 255 and ignored (CamVidDataset). Training: 16 images
 # drawn from splits/train.txt (KShotDataset, seed 0); test: the full SegNet test split (mIoU).
 # Model: decode_head.num_classes=11, background_index=None (no class is background).
+_base_ = ['./sam_pipelines.py']  # sam_train_pipeline, sam_test_pipeline (1024 px)
 dataset_type = 'CamVidDataset'
 data_root = '../shared/data/camvid'
-data_img_size = 1024  # SAMResizeLongestSide target; must equal the model's sam_img_size
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='SAMResizeLongestSide', target_length=data_img_size),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='SAMResizeLongestSide', target_length=data_img_size),
-    dict(type='LoadAnnotations'),
-    dict(type='PackSegInputs'),
-]
 train_dataloader = dict(
     batch_size=2,
     num_workers=2,
@@ -33,7 +20,7 @@ train_dataloader = dict(
             data_root=data_root,
             data_prefix=dict(img_path='images', seg_map_path='masks'),
             ann_file='splits/train.txt',
-            pipeline=train_pipeline)))
+            pipeline=_base_.sam_train_pipeline)))
 val_dataloader = dict(
     batch_size=1,
     num_workers=2,
@@ -44,7 +31,7 @@ val_dataloader = dict(
         data_root=data_root,
         data_prefix=dict(img_path='images', seg_map_path='masks'),
         ann_file='splits/test.txt',
-        pipeline=test_pipeline))
+        pipeline=_base_.sam_test_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU', 'mDice'])
 test_evaluator = val_evaluator

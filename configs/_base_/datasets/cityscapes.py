@@ -3,22 +3,11 @@
 # tools/dataset_converters/cityscapes.py). Not shipped here (link it to data/cityscapes).
 # Train pool: the 2975 train images; val/test: the 500 val images. 255 = ignore.
 # Model: decode_head.num_classes=19, background_index=None.
-_base_ = ['mmseg::_base_/datasets/cityscapes.py']
-data_img_size = 1024  # SAMResizeLongestSide target; must equal the model's sam_img_size
-# SAM pipelines (no photometric augmentation); they replace mmseg's crop/resize pipelines
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='SAMResizeLongestSide', target_length=data_img_size),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='SAMResizeLongestSide', target_length=data_img_size),
-    dict(type='LoadAnnotations'),
-    dict(type='PackSegInputs'),
-]
+_base_ = ['mmseg::_base_/datasets/cityscapes.py', './sam_pipelines.py']
+# SAM pipelines (sam_pipelines.py: 1024 px, no photometric augmentation); they replace
+# mmseg's crop/resize pipelines
+train_pipeline = _base_.sam_train_pipeline
+test_pipeline = _base_.sam_test_pipeline
 # k-shot training set: 16 images drawn (class-covering, seed 0) from mmseg's training set,
 # which is kept as mmseg defines it (root, folders, split, classes) with the SAM pipeline
 train_dataloader = dict(

@@ -6,6 +6,7 @@
 # value_map renames stored values first, e.g. {11: 255} to ignore a 'void' value 11, or
 # {0: 255, 1: 0, 2: 1} to ignore 0 and shift the rest. Model: decode_head.num_classes =
 # len(classes), background_index=None (or the index of a background class that gets no prompt).
+_base_ = ['./sam_pipelines.py']
 # ---- settings ---------------------------------------------------------------------------------
 data_root = 'data/my_multiclass'
 classes = ('road', 'building', 'sky')
@@ -17,21 +18,10 @@ train_split = 'splits/train.txt'  # the pool the k training images are drawn fro
 test_split = 'splits/test.txt'
 shots = 16  # k; the pool must hold at least k images with some labelled pixel
 kshot_seed = 0
-data_img_size = 1024  # SAMResizeLongestSide target; must equal the model's sam_img_size
+# SAM input 1024 px (vit-b/l/h); for the 256-px sam_tiny.py use the *_256 lists of sam_pipelines.py
+train_pipeline = _base_.sam_train_pipeline
+test_pipeline = _base_.sam_test_pipeline
 # -----------------------------------------------------------------------------------------------
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='SAMResizeLongestSide', target_length=data_img_size),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='SAMResizeLongestSide', target_length=data_img_size),
-    dict(type='LoadAnnotations'),
-    dict(type='PackSegInputs'),
-]
 pool = dict(
     type='LabelMapSegDataset',
     data_root=data_root,

@@ -6,52 +6,9 @@
 #   data/tiktok_dancing/splits/train_pool.txt     all other stems (the k-shot pool):
 #       ls images | sort | sed 's/\.png$//' | head -n -2000 > splits/train_pool.txt
 # Masks are read as they lie (BinarySegDataset: 255 and 1 are foreground). Reported with Dice.
-dataset_type = 'BinarySegDataset'
+_base_ = ['./binary_folder.py']  # images/, masks/, 16 shots (seed 0), SAM pipelines, mIoU/mDice
 data_root = 'data/tiktok_dancing'
-data_img_size = 1024  # SAMResizeLongestSide target; must equal the model's sam_img_size
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='SAMResizeLongestSide', target_length=data_img_size),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackSegInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='SAMResizeLongestSide', target_length=data_img_size),
-    dict(type='LoadAnnotations'),
-    dict(type='PackSegInputs'),
-]
-train_dataloader = dict(
-    batch_size=2,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        type='KShotDataset',
-        shots=16,
-        seed=0,
-        dataset=dict(
-            type=dataset_type,
-            data_root=data_root,
-            data_prefix=dict(img_path='images', seg_map_path='masks'),
-            ann_file='splits/train_pool.txt',
-            img_suffix='.png',
-            foreground_values=(255, 1),
-            pipeline=train_pipeline)))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        data_prefix=dict(img_path='images', seg_map_path='masks'),
-        ann_file='splits/test_last2000.txt',
-        img_suffix='.png',
-        foreground_values=(255, 1),
-        pipeline=test_pipeline))
+folder = dict(data_root=data_root, img_suffix='.png', foreground_values=(255, 1))
+train_dataloader = dict(dataset=dict(dataset=dict(folder, ann_file='splits/train_pool.txt')))
+val_dataloader = dict(dataset=dict(folder, ann_file='splits/test_last2000.txt'))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU', 'mDice'])
-test_evaluator = val_evaluator
