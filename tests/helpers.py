@@ -1,9 +1,11 @@
 """Shared test helpers: build our SAM from a config and run it on one image."""
+import logging
 import os.path as osp
 
 import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose
+from mmengine.logging import MMLogger
 from mmseg.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -47,3 +49,21 @@ def predict(model, img_size, items, with_gt=False):
     batch = dict(inputs=[d['inputs'] for d in data], data_samples=[d['data_samples'] for d in data])
     with torch.no_grad():
         return model.test_step(batch)
+
+
+class LogCatcher(logging.Handler):
+    """Collects the messages of mmengine's current logger inside a ``with`` block."""
+
+    def __init__(self):
+        super().__init__()
+        self.msgs = []
+
+    def emit(self, record):
+        self.msgs.append(record.getMessage())
+
+    def __enter__(self):
+        MMLogger.get_current_instance().addHandler(self)
+        return self
+
+    def __exit__(self, *exc):
+        MMLogger.get_current_instance().removeHandler(self)

@@ -1,30 +1,11 @@
 """The frozen-encoder embedding cache: exact, never stale, and training is unchanged by it."""
-import logging
 
 import torch
-from mmengine.logging import MMLogger
 from mmengine.runner import Runner
 
-from helpers import build_model, model_cfg
+from helpers import LogCatcher, build_model, model_cfg
 from mmsam_prompt.models.frozen_output_cache import FrozenOutputCache
 from test_tools import resume_cfg, trained_weights
-
-
-class LogCatcher(logging.Handler):
-
-    def __init__(self):
-        super().__init__()
-        self.msgs = []
-
-    def emit(self, record):
-        self.msgs.append(record.getMessage())
-
-    def __enter__(self):
-        MMLogger.get_current_instance().addHandler(self)
-        return self
-
-    def __exit__(self, *exc):
-        MMLogger.get_current_instance().removeHandler(self)
 
 
 def fresh(model, x):

@@ -103,33 +103,18 @@ def test_resume_reaches_the_same_weights(tmp_path, tiny_ckpt, synthetic_data):
 
 
 def test_random_weights_warning_only_when_nothing_was_loaded(tiny_ckpt):
-    from mmengine.logging import MMLogger
-    from helpers import build_model, model_cfg
-    import logging
-
-    class Catch(logging.Handler):
-        def __init__(self):
-            super().__init__()
-            self.msgs = []
-
-        def emit(self, record):
-            self.msgs.append(record.getMessage())
-
-    catch = Catch()
-    MMLogger.get_current_instance().addHandler(catch)
-    try:
-        x = torch.zeros(1, 3, 256, 256)
+    from helpers import LogCatcher, build_model, model_cfg
+    x = torch.zeros(1, 3, 256, 256)
+    with LogCatcher() as log:
         random = build_model(model_cfg('tiny', None))
         random.extract_feat(x)
-        assert sum('RANDOM' in m for m in catch.msgs) == 1
+        assert sum('RANDOM' in m for m in log.msgs) == 1
         random.extract_feat(x)  # once only
-        assert sum('RANDOM' in m for m in catch.msgs) == 1
+        assert sum('RANDOM' in m for m in log.msgs) == 1
         restored = build_model(model_cfg('tiny', None))
         restored.load_state_dict(build_model(model_cfg('tiny', tiny_ckpt)).state_dict())
         restored.extract_feat(x)
-        assert sum('RANDOM' in m for m in catch.msgs) == 1
-    finally:
-        MMLogger.get_current_instance().removeHandler(catch)
+        assert sum('RANDOM' in m for m in log.msgs) == 1
 
 
 def test_demo_runs_and_says_the_weights_are_random(tmp_path):
