@@ -26,9 +26,10 @@ import torch.nn as nn
 from mmengine.logging import print_log
 
 
-def _tensor_bytes(t: torch.Tensor) -> bytes:
+def _tensor_bytes(t: torch.Tensor) -> memoryview:
+    """The tensor's bytes without a copy (a CPU, contiguous tensor is viewed in place)."""
     t = t.detach().contiguous().cpu()
-    return t.view(torch.uint8).numpy().tobytes() if t.numel() else b''
+    return memoryview(t.view(torch.uint8).numpy()) if t.numel() else memoryview(b'')
 
 
 class FrozenOutputCache:
@@ -86,7 +87,7 @@ class FrozenOutputCache:
         tensors = [t for m in modules for t in list(m.parameters()) + list(m.buffers())]
         version = tuple((id(t), t._version) for t in tensors)
         if version != self._weights_version:
-            h = hashlib.blake2b(digest_size=16)
+            h = hashlib.sha256()
             for t in tensors:
                 h.update(str((tuple(t.shape), t.dtype)).encode())
                 h.update(_tensor_bytes(t))
@@ -97,7 +98,7 @@ class FrozenOutputCache:
         w = self.weights_hash(modules)
         keys = []
         for x in inputs:
-            h = hashlib.blake2b(w.encode(), digest_size=16)
+            h = hashlib.sha256(w.encode())
             h.update(str((tuple(x.shape), x.dtype)).encode())
             h.update(_tensor_bytes(x))
             keys.append(h.hexdigest())

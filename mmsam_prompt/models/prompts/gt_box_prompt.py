@@ -8,9 +8,10 @@ from .base_prompt_source import BasePromptSource, PromptBatch, input_frame_scale
 
 
 def mask_to_box(mask: torch.Tensor) -> torch.Tensor:
-    """(H, W) bool -> (4,) float xyxy: min/max column and row of the true pixels."""
-    ys, xs = torch.nonzero(mask, as_tuple=True)
-    return torch.stack([xs.min(), ys.min(), xs.max(), ys.max()]).float()
+    """(H, W) bool with a true pixel -> (4,) float xyxy: min/max column and row of true pixels."""
+    cols = torch.nonzero(mask.any(dim=0))[:, 0]
+    rows = torch.nonzero(mask.any(dim=1))[:, 0]
+    return torch.stack([cols[0], rows[0], cols[-1], rows[-1]]).float()
 
 
 @MODELS.register_module()
@@ -37,7 +38,8 @@ class GTBoxPrompt(BasePromptSource):
                 raise KeyError('GTBoxPrompt needs gt_sem_seg in the data samples; keep '
                                'LoadAnnotations in the test pipeline.')
             gt = ds.gt_sem_seg.data[0]
-            classes = [c for c in torch.unique(gt).tolist()
+            present = torch.bincount(gt.flatten().long(), minlength=256)  # labels are 0..255
+            classes = [c for c in torch.nonzero(present)[:, 0].tolist()
                        if c != self.ignore_index and c not in self.exclude_classes]
             if not classes:
                 continue
