@@ -79,6 +79,12 @@ class SAMHead(BaseDecodeHead):
             self.load_sam_checkpoint(checkpoint)
         for name in ('prompt_encoder', 'mask_decoder'):
             getattr(self, name).requires_grad_(name in self.trainable)
+        k = getattr(self.prompt_source, 'num_classes', self.out_channels)
+        if k != self.out_channels:
+            raise ValueError(f'The prompt source names {k} classes but num_classes is '
+                             f'{self.out_channels}: give it the data set\'s class list.')
+        if hasattr(self.prompt_source, 'setup'):
+            self.prompt_source.setup(self.prompt_encoder)  # default prompts, encoded once
 
     def load_sam_checkpoint(self, path: str) -> None:
         for name in ('prompt_encoder', 'mask_decoder'):
