@@ -160,3 +160,26 @@ def test_semantic_weight_plot_from_a_trained_checkpoint(tmp_path, tiny_ckpt):
                           capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert 'Sky' in proc.stdout and out.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+
+
+def test_150_classes_chunked_decoding_equals_one_pass(tiny_ckpt):
+    """ADE20K-sized class lists: chunked (checkpointed) decoding gives the same logits and
+    gradients as decoding all B x K prompts at once."""
+    names = tuple(f'class{i}' for i in range(150))
+    results = []
+    for chunk in (None, 64):
+        cfg = ssprompt_cfg(tiny_ckpt, classes=names)
+        cfg.model.decode_head.num_classes = 150
+        cfg.model.decode_head.decode_chunk = chunk
+        model = build_model(cfg).train()
+        torch.manual_seed(0)
+        x = torch.randn(2, 3, 256, 256)
+        gt = np.random.default_rng(0).integers(0, 150, (256, 256))
+        logits = model._forward(x, [sample(gt), sample(gt)])
+        losses = model.loss(x, [sample(gt), sample(gt)])
+        losses['decode.loss_ce'].backward()
+        grad = model.decode_head.prompt_source.semantic.fusion.embedding.grad.clone()
+        results.append((logits.detach(), grad))
+    assert results[0][0].shape == (2, 150, 256, 256)
+    torch.testing.assert_close(results[0][0], results[1][0], atol=1e-5, rtol=0)
+    torch.testing.assert_close(results[0][1], results[1][1], atol=1e-6, rtol=1e-4)

@@ -4,6 +4,7 @@ from typing import List, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
+from torch.utils.checkpoint import checkpoint
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
 from segment_anything.modeling import PromptEncoder
@@ -35,6 +36,8 @@ class SAMHead(BaseDecodeHead):
         no_prompt_logit: logit of classes without a prompt in an image.
         trainable: which of 'prompt_encoder', 'mask_decoder' to train (default: none; the
             prompt source's own parameters are always trainable).
+        decode_chunk: decode at most this many prompts per pass (with activation checkpointing
+            while training), for many classes (ADE20K: 150 prompts per image); None = all at once.
     """
 
     def __init__(self,
@@ -46,6 +49,7 @@ class SAMHead(BaseDecodeHead):
                  background_index: Optional[int] = None,
                  no_prompt_logit: float = -20.0,
                  trainable: Sequence[str] = (),
+                 decode_chunk: Optional[int] = None,
                  **kwargs) -> None:
         kwargs.setdefault('in_channels', PROMPT_EMBED_DIM)
         kwargs.setdefault('channels', PROMPT_EMBED_DIM)
@@ -70,6 +74,7 @@ class SAMHead(BaseDecodeHead):
                              f'(num_classes={num_classes}).')
         self.background_index = background_index
         self.no_prompt_logit = no_prompt_logit
+        self.decode_chunk = decode_chunk
         unknown = set(trainable) - {'prompt_encoder', 'mask_decoder'}
         if unknown:
             raise ValueError(f'trainable may name prompt_encoder and mask_decoder, got {unknown}.')
@@ -111,9 +116,7 @@ class SAMHead(BaseDecodeHead):
         image_pe = self.prompt_encoder.get_dense_pe()
         masks, index = [], []
         for group in PromptBatch.group_by_tokens(batches):
-            m, iou = self.mask_decoder.decode(emb, image_pe, group.sparse, group.dense,
-                                              group.batch_idx)
-            masks.append(self.select_mask(m, iou))
+            masks.append(self.decode_chunked(emb, image_pe, group))
             index.append(group.batch_idx * self.out_channels + group.class_idx)
         hl, wl = 4 * h, 4 * w
         logits = emb.new_full((b * self.out_channels, hl * wl), self.no_prompt_logit)
@@ -130,6 +133,27 @@ class SAMHead(BaseDecodeHead):
             keep[self.background_index] = False
             logits = torch.where(keep[None, :, None, None], logits, logits.new_zeros(()))
         return logits
+
+    def decode_chunked(self, emb: torch.Tensor, image_pe: torch.Tensor,
+                       group: PromptBatch) -> torch.Tensor:
+        """(N, 4h, 4w) masks of a group, ``decode_chunk`` prompts per decoder pass.
+
+        While gradients are needed, each chunk is recomputed in the backward pass (activation
+        checkpointing), so memory grows with the chunk, not with B x K prompts.
+        """
+        n = len(group)
+        step = self.decode_chunk or n
+        dense = group.dense.expand(n, -1, -1, -1)
+        out = []
+        for i in range(0, n, step):
+            args = (emb, image_pe, group.sparse[i:i + step], dense[i:i + step],
+                    group.batch_idx[i:i + step])
+            if step < n and torch.is_grad_enabled():
+                m, iou = checkpoint(self.mask_decoder.decode, *args, use_reentrant=False)
+            else:
+                m, iou = self.mask_decoder.decode(*args)
+            out.append(self.select_mask(m, iou))
+        return torch.cat(out) if len(out) > 1 else out[0]
 
     def select_mask(self, masks: torch.Tensor, iou_pred: torch.Tensor) -> torch.Tensor:
         """(N, 4, H, W) decoder masks -> (N, H, W): the single-mask output or the best of three."""
