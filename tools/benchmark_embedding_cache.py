@@ -15,11 +15,7 @@ rest.
 """
 import argparse
 import json
-import os
 import os.path as osp
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 import warnings
@@ -35,15 +31,17 @@ from mmseg.utils import register_all_modules  # noqa: E402
 
 import mmsam_prompt  # noqa: E402,F401
 from mmsam_prompt.models.reference_sam import random_sam_state_dict  # noqa: E402
+from mmsam_prompt.utils.benchmark import emit, median, peak_rss_mib, run_modes  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DATA = osp.normpath(osp.join(ROOT, '..', 'shared', 'data', 'vikram_human_seg'))
 
 
-def build(checkpoint: str, shots: int, cached: bool):
+def build(checkpoint: str, shots: int, cached: bool, arch: str = 'vit-b'):
     register_all_modules(init_default_scope=True)
     cfg = Config.fromfile(osp.join(ROOT, 'configs/_base_/models/sam_vit_b.py'))
     cfg.model.sam_checkpoint = checkpoint
+    cfg.model.backbone.arch = arch
     cfg.model.decode_head.trainable = ('mask_decoder', )
     cfg.model.feature_cache = dict() if cached else None
     model = MODELS.build(cfg.model).train()
@@ -65,7 +63,7 @@ def step(model, optim, item) -> float:
 def run_mode(args) -> dict:
     """One process: time steps of one mode, report peak RSS."""
     torch.manual_seed(0)
-    model, dataset, optim = build(args.checkpoint, args.shots, args.mode == 'cache')
+    model, dataset, optim = build(args.checkpoint, args.shots, args.mode == 'cache', args.arch)
     out = dict(mode=args.mode)
     if args.mode == 'nocache':
         step(model, optim, dataset[0])  # warm-up
@@ -78,7 +76,7 @@ def run_mode(args) -> dict:
         cache = model.feature_cache
         out['cache'] = dict(hits=cache.hits, misses=cache.misses, entries=len(cache.store),
                             bytes_per_entry=cache.nbytes / max(1, len(cache.store)))
-    out['peak_rss_mib'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out['peak_rss_mib'] = peak_rss_mib()
     return out
 
 
@@ -92,6 +90,7 @@ def distinct_variants(shots: int, epochs: int, seed: int = 0) -> int:
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--checkpoint', help='official SAM vit-b checkpoint (default: random weights)')
+    p.add_argument('--arch', default='vit-b', help='SAM arch (tiny: a quick check of the script)')
     p.add_argument('--shots', type=int, default=16)
     p.add_argument('--epochs', type=int, default=100)
     p.add_argument('--steps', type=int, default=3, help='timed uncached / cache-miss steps')
@@ -100,27 +99,17 @@ def main(argv=None):
     p.add_argument('--out', help='write the figures as JSON here')
     args = p.parse_args(argv)
     if args.mode:
-        print('RESULT ' + json.dumps(run_mode(args)))
+        emit(run_mode(args))
         return
     tmp = tempfile.mkdtemp()
     if args.checkpoint is None:
-        args.checkpoint = osp.join(tmp, 'random_sam_vit_b.pth')
-        torch.save(random_sam_state_dict('vit-b'), args.checkpoint)
-        print('SAM vit-b with RANDOM weights (timings do not depend on the values)')
-    res = {}
-    for mode in ('nocache', 'cache'):
-        cmd = [sys.executable, __file__, '--mode', mode, '--checkpoint', args.checkpoint,
-               '--shots', str(args.shots), '--steps', str(args.steps),
-               '--hit-steps', str(args.hit_steps)]
-        print(f'running {mode} ...', flush=True)
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ))
-        line = [ln for ln in proc.stdout.splitlines() if ln.startswith('RESULT ')]
-        if proc.returncode or not line:
-            sys.exit(proc.stdout[-3000:] + proc.stderr[-3000:])
-        res[mode] = json.loads(line[0][7:])
-
-    def median(xs):
-        return sorted(xs)[len(xs) // 2]
+        args.checkpoint = osp.join(tmp, 'random_sam.pth')
+        torch.save(random_sam_state_dict(args.arch), args.checkpoint)
+        print(f'SAM {args.arch} with RANDOM weights (timings do not depend on the values)')
+    res = run_modes(__file__, ('nocache', 'cache'), [
+        '--checkpoint', args.checkpoint, '--arch', args.arch, '--shots', str(args.shots),
+        '--steps', str(args.steps),
+        '--hit-steps', str(args.hit_steps)])
 
     t_plain = median(res['nocache']['t_step'])
     t_miss, t_hit = median(res['cache']['t_miss']), median(res['cache']['t_hit'])
@@ -143,7 +132,7 @@ def main(argv=None):
          res['cache']['peak_rss_mib']),
         (f'cache size for the whole run (MiB, {variants} entries)', cache_mib),
     ]
-    print(f'\nvit-b @ 1024, {n} shots, batch 1, {torch.get_num_threads()} threads')
+    print(f'\n{args.arch} @ 1024, {n} shots, batch 1, {torch.get_num_threads()} threads')
     for name, v in rows:
         print(f'  {name:<58} {v:10.2f}')
     print(f'  {"speed-up per later epoch (no cache / cache)":<58} {plain_epoch / cache_later:10.1f}x')

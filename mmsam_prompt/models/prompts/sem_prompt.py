@@ -7,18 +7,20 @@ import torch.nn.functional as F
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
 from mmengine.runner.checkpoint import load_checkpoint
+from mmseg.models.text_encoder import CLIPTextEncoder
 from mmseg.registry import MODELS
 
 from .prompt_fusion import PromptFusion
 
 
 @torch.no_grad()
-def class_name_embeddings(class_names: Sequence[str], text_encoder: dict,
-                          checkpoint: Optional[str] = None, seed: int = 0) -> torch.Tensor:
-    """(K, D) unit-norm CLIP text embeddings of the class names (prompt templates averaged),
-    from mmseg's ``CLIPTextEncoder``. The encoder is built, run once and dropped.
+def build_text_encoder(class_names: Sequence[str], text_encoder: dict,
+                       checkpoint: Optional[str] = None, seed: int = 0,
+                       owner: str = 'SemPrompt') -> CLIPTextEncoder:
+    """mmseg's ``CLIPTextEncoder`` for ``class_names``, frozen and in eval mode.
 
-    Without ``checkpoint`` its weights are random (seeded) and a warning says so.
+    Weights from ``checkpoint`` (mmseg's format, loaded strictly); without one they are random
+    (seeded, N(0, 0.02) for every tensor) and a warning naming ``owner`` says so.
     """
     cfg = dict(type='CLIPTextEncoder', vocabulary=list(class_names), cat_bg=False,
                cache_feature=False)
@@ -30,10 +32,33 @@ def class_name_embeddings(class_names: Sequence[str], text_encoder: dict,
         g = torch.Generator().manual_seed(seed)
         for p in encoder.parameters():  # CLIPTextEncoder leaves some tables uninitialised
             p.copy_(torch.randn(p.shape, generator=g) * 0.02)
-        print_log('SemPrompt: no CLIP text checkpoint given, the text encoder is RANDOM.',
+        print_log(f'{owner}: no CLIP text checkpoint given, the text encoder is RANDOM.',
                   logger='current', level=logging.WARNING)
-    encoder.eval()
+    return encoder.requires_grad_(False).eval()
+
+
+@torch.no_grad()
+def class_name_embeddings(class_names: Sequence[str], text_encoder: dict,
+                          checkpoint: Optional[str] = None, seed: int = 0) -> torch.Tensor:
+    """(K, D) unit-norm CLIP text embeddings of the class names (prompt templates averaged),
+    from mmseg's ``CLIPTextEncoder``. The encoder is built, run once and dropped.
+
+    Without ``checkpoint`` its weights are random (seeded) and a warning says so.
+    """
+    encoder = build_text_encoder(class_names, text_encoder, checkpoint, seed)
     return F.normalize(encoder.template_encode(list(class_names)).float(), dim=-1)
+
+
+@torch.no_grad()
+def point_token_norm(prompt_encoder) -> torch.Tensor:
+    """() norm of SAM's token for one foreground point at the centre of the input: the scale
+    semantic tokens are given, so they match what SAM's decoder was trained on."""
+    h, w = prompt_encoder.input_image_size
+    device = prompt_encoder.no_mask_embed.weight.device
+    centre = torch.tensor([[[w / 2, h / 2]]], device=device)
+    token, _ = prompt_encoder(points=(centre, torch.ones(1, 1, dtype=torch.int, device=device)),
+                              boxes=None, masks=None)
+    return token[0, 0].norm()
 
 
 def projection(dim: int, seed: int, out: int = 256) -> torch.Tensor:
@@ -79,12 +104,7 @@ class SemPrompt(BaseModule):
     @torch.no_grad()
     def setup(self, prompt_encoder) -> None:
         """Scale the defaults to the norm of a SAM point token and store them."""
-        h, w = prompt_encoder.input_image_size
-        device = prompt_encoder.no_mask_embed.weight.device
-        centre = torch.tensor([[[w / 2, h / 2]]], device=device)
-        token, _ = prompt_encoder(points=(centre, torch.ones(1, 1, dtype=torch.int, device=device)),
-                                  boxes=None, masks=None)
-        self.fusion.set_default(self.text_embeddings * token[0, 0].norm())
+        self.fusion.set_default(self.text_embeddings * point_token_norm(prompt_encoder))
 
     def forward(self) -> torch.Tensor:
         return self.fusion()

@@ -1,0 +1,120 @@
+"""CoOp and LOCN (text-side prompt learning baselines): exact CLIP re-implementation, only the
+learned token embeddings train, the text transformer runs in every step, configs run."""
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.structures import PixelData
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+from mmseg.utils import tokenize
+
+from helpers import REPO, build_model
+from mmsam_prompt.models.prompts import CoOpPrompt, LOCNPrompt
+from mmsam_prompt.models.prompts.clip_text import eos_features
+from mmsam_prompt.models.prompts.sem_prompt import build_text_encoder
+
+CLASSES = ('Sky', 'Building', 'Pole', 'Road', 'Pavement', 'Tree', 'SignSymbol', 'Fence', 'Car',
+           'Pedestrian', 'Bicyclist')
+TINY_TEXT = dict(embed_dims=64, num_layers=1, num_heads=2, output_dims=64)
+LEARNED = {'coop': 'context', 'locn': 'name_embeddings'}
+
+
+def baseline_cfg(name, ckpt, classes=CLASSES, text_checkpoint=None):
+    cfg = Config.fromfile(f'{REPO}/configs/ssprompt/{name}_tiny_camvid.py')
+    cfg.model.sam_checkpoint = ckpt
+    src = cfg.model.decode_head.prompt_source
+    src.spatial.num_points = 16
+    src.semantic.class_names = classes
+    src.semantic.text_encoder = TINY_TEXT
+    src.semantic.text_checkpoint = text_checkpoint
+    return cfg
+
+
+def sample(gt):
+    ds = SegDataSample(metainfo=dict(img_shape=(256, 256), ori_shape=(256, 256),
+                                     batch_input_shape=(256, 256)))
+    ds.gt_sem_seg = PixelData(data=torch.as_tensor(gt)[None])
+    return ds
+
+
+def test_eos_features_equal_clip_encode_text():
+    encoder = build_text_encoder(['sky'], TINY_TEXT, seed=0)
+    ids = tokenize(['a photo of a sky.', 'a photo of a signsymbol.', 'pole'])
+    with torch.no_grad():
+        ours = eos_features(encoder, encoder.token_embedding(ids), ids.argmax(dim=-1))
+        torch.testing.assert_close(ours, encoder.encode_text(ids), atol=1e-5, rtol=0)
+
+
+def test_sequences_at_initialisation_are_the_plain_sentences():
+    """LOCN, and CoOp with 4 context tokens from "a photo of a", start as CLIP on the sentence."""
+    classes = ('Sky', 'SignSymbol', 'Pedestrian')
+    sentences = tokenize([f'a photo of a {c}.' for c in classes])
+    for prompt in (LOCNPrompt(classes, text_encoder=TINY_TEXT),
+                   CoOpPrompt(classes, num_context=4, text_encoder=TINY_TEXT)):
+        with torch.no_grad():
+            torch.testing.assert_close(prompt.text_features(),
+                                       prompt.text_encoder.encode_text(sentences),
+                                       atol=1e-5, rtol=0)
+    locn = LOCNPrompt(classes, text_encoder=TINY_TEXT)
+    assert locn.name_lengths == (1, 2, 1)  # 'signsymbol' is two BPE tokens
+    table = locn.text_encoder.token_embedding.weight
+    assert torch.equal(locn.name_tokens(1), table[tokenize('SignSymbol')[0, 1:3]])
+    # the default M = 16: the words right before the class name, random N(0, 0.02) before them
+    coop = CoOpPrompt(classes, text_encoder=TINY_TEXT)
+    assert coop.context.shape == (16, 64)
+    assert torch.equal(coop.context[12:], table[tokenize('a photo of a')[0, 1:5]])
+    assert 0.01 < coop.context[:12].std() < 0.03
+
+
+@pytest.mark.parametrize('name', ['coop', 'locn'])
+def test_only_learned_tokens_train_and_text_transformer_runs_every_step(name, tiny_ckpt):
+    model = build_model(baseline_cfg(name, tiny_ckpt)).train()
+    semantic = model.decode_head.prompt_source.semantic
+    assert not semantic.text_encoder.training  # frozen submodule stays in eval mode
+    before = semantic().detach()
+    calls = []
+    semantic.text_encoder.transformer[0].register_forward_hook(lambda *a: calls.append(1))
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    assert trainable == {f'decode_head.prompt_source.semantic.{LEARNED[name]}'}
+    optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=1.0)
+    gt = np.random.default_rng(0).integers(0, 11, (256, 256))
+    x, samples = torch.randn(2, 3, 256, 256), [sample(gt), sample(gt[::-1].copy())]
+    for step in range(2):
+        optimizer.zero_grad()
+        losses = model.loss(x, samples)
+        sum(v for k, v in losses.items() if 'loss' in k).backward()
+        for n, p in model.named_parameters():
+            if n in trainable:
+                assert p.grad is not None and p.grad.abs().sum() > 0, n
+            else:
+                assert p.grad is None, n
+        optimizer.step()
+        assert len(calls) == step + 1  # one text-transformer pass (all K classes) per step
+    assert semantic().shape == (11, 256)
+    assert not torch.allclose(semantic(), before)
+
+
+@pytest.mark.parametrize('name', ['coop', 'locn'])
+def test_text_checkpoint_is_kept_through_init_weights(name, tiny_ckpt, tmp_path):
+    reference = build_text_encoder(['sky'], TINY_TEXT, seed=7)
+    path = tmp_path / 'text.pth'
+    torch.save(reference.state_dict(), path)
+    model = build_model(baseline_cfg(name, tiny_ckpt, text_checkpoint=str(path)))
+    loaded = model.decode_head.prompt_source.semantic.text_encoder.state_dict()
+    for k, v in reference.state_dict().items():
+        assert torch.equal(loaded[k], v), k
+
+
+@pytest.mark.parametrize('name', ['coop', 'locn'])
+def test_class_list_must_match_num_classes(name, tiny_ckpt):
+    cfg = baseline_cfg(name, tiny_ckpt, classes=CLASSES[:5])
+    with pytest.raises(ValueError, match='names 5 classes but num_classes is 11'):
+        MODELS.build(cfg.model)
+
+
+def test_bad_arguments_are_clear_errors():
+    with pytest.raises(ValueError, match=r'exactly one \{\}'):
+        LOCNPrompt(['sky'], template='a photo.', text_encoder=TINY_TEXT)
+    with pytest.raises(ValueError, match='more than the text encoder'):
+        CoOpPrompt(['sky'], num_context=80, text_encoder=TINY_TEXT)
