@@ -47,7 +47,7 @@ def main(argv=None):
     ax.set_xticks(range(len(classes)), classes, rotation=60, ha='right')
     ax.set_ylabel('learned weight w')
     ax.set_title('SemPrompt: weight of the default class-name embedding')
-    ax.legend(loc='upper right', fontsize=8)
+    ax.legend(loc='best', fontsize=8)
     fig.tight_layout()
     fig.savefig(args.out, dpi=120)
     print(f'wrote {args.out}: ' + ', '.join(f'{c} {w:.3f}' for c, w in zip(classes, weights)))
