@@ -6,7 +6,9 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.logging import MMLogger
+from mmengine.structures import PixelData
 from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 META_KEYS = ('img_path', 'seg_map_path', 'ori_shape', 'img_shape', 'pad_shape', 'scale_factor',
@@ -67,3 +69,38 @@ class LogCatcher(logging.Handler):
 
     def __exit__(self, *exc):
         MMLogger.get_current_instance().removeHandler(self)
+
+
+CAMVID_CLASSES = ('Sky', 'Building', 'Pole', 'Road', 'Pavement', 'Tree', 'SignSymbol', 'Fence',
+                  'Car', 'Pedestrian', 'Bicyclist')
+#: a one-layer CLIP text encoder, so that tests build prompt models in a second
+TINY_TEXT = dict(embed_dims=64, num_layers=1, num_heads=2, output_dims=64)
+
+
+def tiny_camvid_cfg(name: str, ckpt, classes=CAMVID_CLASSES, num_points: int = 16, **semantic):
+    """``configs/ssprompt/<name>_tiny_camvid.py`` with a tiny text encoder and 16 spatial points;
+    ``semantic`` overrides fields of the semantic prompt."""
+    cfg = Config.fromfile(osp.join(REPO, f'configs/ssprompt/{name}_tiny_camvid.py'))
+    cfg.model.sam_checkpoint = ckpt
+    src = cfg.model.decode_head.prompt_source
+    if 'num_points' in src.spatial:
+        src.spatial.num_points = num_points
+    src.semantic.update(class_names=classes, text_encoder=TINY_TEXT, **semantic)
+    return cfg
+
+
+def square_sample(gt, size: int = 256) -> SegDataSample:
+    """A data sample of a ``size``² input with ground truth ``gt`` (size, size)."""
+    ds = SegDataSample(metainfo=dict(img_shape=(size, size), ori_shape=(size, size),
+                                     batch_input_shape=(size, size)))
+    ds.gt_sem_seg = PixelData(data=torch.as_tensor(gt)[None])
+    return ds
+
+
+def assert_gradients_only_in(model, names) -> None:
+    """Every parameter named has a non-zero gradient; every other has none."""
+    for n, p in model.named_parameters():
+        if n in names:
+            assert p.grad is not None and p.grad.abs().sum() > 0, n
+        else:
+            assert p.grad is None, n

@@ -3,39 +3,22 @@ learned token embeddings train, the text transformer runs in every step, configs
 import numpy as np
 import pytest
 import torch
-from mmengine.config import Config
-from mmengine.structures import PixelData
 from mmseg.registry import MODELS
-from mmseg.structures import SegDataSample
 from mmseg.utils import tokenize
 
-from helpers import REPO, build_model
+from helpers import (CAMVID_CLASSES, TINY_TEXT, assert_gradients_only_in, build_model,
+                     tiny_camvid_cfg)
+from helpers import square_sample as sample
 from mmsam_prompt.models.prompts import CoOpPrompt, LOCNPrompt
 from mmsam_prompt.models.prompts.clip_text import eos_features
 from mmsam_prompt.models.prompts.sem_prompt import build_text_encoder
 
-CLASSES = ('Sky', 'Building', 'Pole', 'Road', 'Pavement', 'Tree', 'SignSymbol', 'Fence', 'Car',
-           'Pedestrian', 'Bicyclist')
-TINY_TEXT = dict(embed_dims=64, num_layers=1, num_heads=2, output_dims=64)
+CLASSES = CAMVID_CLASSES
 LEARNED = {'coop': 'context', 'locn': 'name_embeddings'}
 
 
 def baseline_cfg(name, ckpt, classes=CLASSES, text_checkpoint=None):
-    cfg = Config.fromfile(f'{REPO}/configs/ssprompt/{name}_tiny_camvid.py')
-    cfg.model.sam_checkpoint = ckpt
-    src = cfg.model.decode_head.prompt_source
-    src.spatial.num_points = 16
-    src.semantic.class_names = classes
-    src.semantic.text_encoder = TINY_TEXT
-    src.semantic.text_checkpoint = text_checkpoint
-    return cfg
-
-
-def sample(gt):
-    ds = SegDataSample(metainfo=dict(img_shape=(256, 256), ori_shape=(256, 256),
-                                     batch_input_shape=(256, 256)))
-    ds.gt_sem_seg = PixelData(data=torch.as_tensor(gt)[None])
-    return ds
+    return tiny_camvid_cfg(name, ckpt, classes, text_checkpoint=text_checkpoint)
 
 
 def test_eos_features_equal_clip_encode_text():
@@ -84,11 +67,7 @@ def test_only_learned_tokens_train_and_text_transformer_runs_every_step(name, ti
         optimizer.zero_grad()
         losses = model.loss(x, samples)
         sum(v for k, v in losses.items() if 'loss' in k).backward()
-        for n, p in model.named_parameters():
-            if n in trainable:
-                assert p.grad is not None and p.grad.abs().sum() > 0, n
-            else:
-                assert p.grad is None, n
+        assert_gradients_only_in(model, trainable)
         optimizer.step()
         assert len(calls) == step + 1  # one text-transformer pass (all K classes) per step
     assert semantic().shape == (11, 256)

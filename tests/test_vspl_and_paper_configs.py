@@ -6,16 +6,14 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.structures import PixelData
 from mmseg.registry import DATASETS
-from mmseg.structures import SegDataSample
 from segment_anything.modeling import PromptEncoder
 
-from helpers import REPO, build_model
+from helpers import REPO, TINY_TEXT, assert_gradients_only_in, build_model
+from helpers import square_sample as sample
 from mmsam_prompt.models.prompts import SpaPrompt, VSPLPrompt
 from mmsam_prompt.models.prompts.grid_point_prompt import point_grid
 
-TINY_TEXT = dict(embed_dims=64, num_layers=1, num_heads=2, output_dims=64)
 SETS = {  # set name in the file names: number of classes
     'cityscapes': 19, 'bdd100k': 19, 'mapillary': 65, 'ade20k': 150, 'pascal-context-59': 59,
     'acdc': 19}
@@ -26,13 +24,6 @@ def prompt_encoder(size: int = 256) -> PromptEncoder:
     torch.manual_seed(0)
     return PromptEncoder(embed_dim=256, image_embedding_size=(size // 16, size // 16),
                          input_image_size=(size, size), mask_in_chans=16).requires_grad_(False)
-
-
-def sample(gt: np.ndarray) -> SegDataSample:
-    ds = SegDataSample(metainfo=dict(img_shape=(256, 256), ori_shape=(256, 256),
-                                     batch_input_shape=(256, 256)))
-    ds.gt_sem_seg = PixelData(data=torch.as_tensor(gt)[None])
-    return ds
 
 
 def test_vspl_starts_at_spaprompt_default_tokens():
@@ -85,11 +76,7 @@ def test_vspl_config_trains_only_the_coordinates_through_the_frozen_encoder(tiny
     gt = np.random.default_rng(0).integers(0, 11, (256, 256))
     losses = model.loss(torch.randn(2, 3, 256, 256), [sample(gt), sample(gt[::-1].copy())])
     sum(v for k, v in losses.items() if 'loss' in k).backward()
-    for n, p in model.named_parameters():
-        if n in trainable:
-            assert p.grad is not None and p.grad.abs().sum() > 0, n
-        else:
-            assert p.grad is None, n
+    assert_gradients_only_in(model, trainable)
 
 
 def paper_configs():
