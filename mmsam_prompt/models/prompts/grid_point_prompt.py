@@ -14,6 +14,17 @@ def point_grid(points_per_side: int, height: int, width: int) -> torch.Tensor:
     return torch.stack([xs.reshape(-1), ys.reshape(-1)], dim=1)
 
 
+def foreground_point_tokens(prompt_encoder, xy: torch.Tensor) -> torch.Tensor:
+    """SAM's sparse tokens of N foreground points given together, without the padding token
+    the prompt encoder appends when there is no box.
+
+    Shapes: xy (N, 2) pixel coordinates of the network input -> (N, 256).
+    """
+    labels = torch.ones(1, xy.shape[0], dtype=torch.int, device=xy.device)
+    sparse, _ = prompt_encoder(points=(xy[None], labels), boxes=None, masks=None)
+    return sparse[0, :xy.shape[0]]
+
+
 @MODELS.register_module()
 class GridPointPrompt(BasePromptSource):
     """Points on a grid over the valid (unpadded) image area, all labelled foreground.

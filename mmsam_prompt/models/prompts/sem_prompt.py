@@ -10,6 +10,7 @@ from mmengine.runner.checkpoint import load_checkpoint
 from mmseg.models.text_encoder import CLIPTextEncoder
 from mmseg.registry import MODELS
 
+from .grid_point_prompt import foreground_point_tokens
 from .prompt_fusion import PromptFusion
 
 
@@ -54,11 +55,8 @@ def point_token_norm(prompt_encoder) -> torch.Tensor:
     """() norm of SAM's token for one foreground point at the centre of the input: the scale
     semantic tokens are given, so they match what SAM's decoder was trained on."""
     h, w = prompt_encoder.input_image_size
-    device = prompt_encoder.no_mask_embed.weight.device
-    centre = torch.tensor([[[w / 2, h / 2]]], device=device)
-    token, _ = prompt_encoder(points=(centre, torch.ones(1, 1, dtype=torch.int, device=device)),
-                              boxes=None, masks=None)
-    return token[0, 0].norm()
+    centre = torch.tensor([[w / 2, h / 2]], device=prompt_encoder.no_mask_embed.weight.device)
+    return foreground_point_tokens(prompt_encoder, centre)[0].norm()
 
 
 def projection(dim: int, seed: int, out: int = 256) -> torch.Tensor:

@@ -6,7 +6,7 @@ from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 from segment_anything.modeling import PromptEncoder
 
-from .grid_point_prompt import point_grid
+from .grid_point_prompt import foreground_point_tokens, point_grid
 from .prompt_fusion import PromptFusion
 
 
@@ -38,9 +38,7 @@ class SpaPrompt(BaseModule):
         """Encode the default grid once with the (frozen) prompt encoder."""
         h, w = prompt_encoder.input_image_size
         xy = point_grid(self.side, h, w).to(prompt_encoder.no_mask_embed.weight.device)
-        labels = torch.ones(1, xy.shape[0], dtype=torch.int, device=xy.device)
-        sparse, _ = prompt_encoder(points=(xy[None], labels), boxes=None, masks=None)
-        self.fusion.set_default(sparse[0, :xy.shape[0]])  # drop the padding token
+        self.fusion.set_default(foreground_point_tokens(prompt_encoder, xy))
 
     def forward(self) -> torch.Tensor:
         return self.fusion()

@@ -8,13 +8,13 @@ from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 from segment_anything.modeling import PromptEncoder
 
+from .grid_point_prompt import foreground_point_tokens, point_grid
+
 
 def grid_logits(side: int) -> torch.Tensor:
     """(side*side, 2) unconstrained xy whose sigmoid is the centre grid of
     :func:`~.grid_point_prompt.point_grid`, as fractions of the image side."""
-    t = (torch.arange(side, dtype=torch.float32) + 0.5) / side
-    ys, xs = torch.meshgrid(t, t, indexing='ij')
-    return torch.logit(torch.stack([xs.reshape(-1), ys.reshape(-1)], dim=1))
+    return torch.logit(point_grid(side, 1, 1))
 
 
 @MODELS.register_module()
@@ -60,7 +60,4 @@ class VSPLPrompt(BaseModule):
 
     def forward(self) -> torch.Tensor:
         """(N, 256) point tokens of the current coordinates."""
-        xy = self.coords()
-        labels = torch.ones(1, xy.shape[0], dtype=torch.int, device=xy.device)
-        sparse, _ = self._encoder()(points=(xy[None], labels), boxes=None, masks=None)
-        return sparse[0, :xy.shape[0]]  # drop the padding token
+        return foreground_point_tokens(self._encoder(), self.coords())
