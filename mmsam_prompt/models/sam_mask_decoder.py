@@ -4,14 +4,17 @@ segment_anything's ``MaskDecoder.predict_masks`` repeats *every* image embedding
 prompt (``repeat_interleave`` over the batch), which is only right for one image at a time
 (segment-anything issue #277). Here each prompt carries the index of its image.
 """
-from typing import Tuple
+from typing import Dict, Set, Tuple
 
 import torch
+from mmseg.registry import MODELS
 from segment_anything.modeling import MaskDecoder, TwoWayTransformer
 
 from .sam_arch import PROMPT_EMBED_DIM
+from .sam_checkpoint import check_shapes
 
 
+@MODELS.register_module()
 class BatchedMaskDecoder(MaskDecoder):
     """``MaskDecoder`` whose prompts may come from different images of a batch.
 
@@ -57,8 +60,25 @@ class BatchedMaskDecoder(MaskDecoder):
         hyper_in = torch.stack(
             [mlp(mask_tokens_out[:, i, :]) for i, mlp in enumerate(self.output_hypernetworks_mlps)],
             dim=1)
-        masks = self.mask_product(hyper_in, upscaled)
+        masks = self.combine(hyper_in, upscaled)
         return masks, self.iou_prediction_head(iou_token_out)
+
+    def combine(self, hyper_in: torch.Tensor, upscaled: torch.Tensor) -> torch.Tensor:
+        """Masks (N, M, H, W) from mask-token weights (N, M, c) and upscaled embedding
+        (N, c, H, W); SAM's dot product here, subclasses may calibrate it."""
+        return self.mask_product(hyper_in, upscaled)
+
+    def added_state_keys(self) -> Set[str]:
+        """State-dict keys that official SAM checkpoints do not have (adapters)."""
+        return set()
+
+    def load_sam_state(self, state: Dict[str, torch.Tensor], path: str) -> None:
+        """Load ``mask_decoder.*`` weights of an official checkpoint (prefix removed); keys
+        that only adapters have keep their initial values."""
+        added = self.added_state_keys()
+        target = {k: v for k, v in self.state_dict().items() if k not in added}
+        check_shapes('mask_decoder', state, target, path)
+        self.load_state_dict(state, strict=not added)
 
     @staticmethod
     def mask_product(hyper_in: torch.Tensor, upscaled: torch.Tensor) -> torch.Tensor:

@@ -38,6 +38,9 @@ class SAMHead(BaseDecodeHead):
             prompt source's own parameters are always trainable).
         decode_chunk: decode at most this many prompts per pass (with activation checkpointing
             while training), for many classes (ADE20K: 150 prompts per image); None = all at once.
+        mask_decoder: config of the mask decoder: ``BatchedMaskDecoder`` (SAM's) or
+            ``CalibratedLoRAMaskDecoder`` (BLO-SAM / AM-SAM: LoRA + mask calibration; it makes
+            its adapted parts trainable itself, the rest of SAM stays frozen).
     """
 
     def __init__(self,
@@ -50,6 +53,7 @@ class SAMHead(BaseDecodeHead):
                  no_prompt_logit: float = -20.0,
                  trainable: Sequence[str] = (),
                  decode_chunk: Optional[int] = None,
+                 mask_decoder: dict = dict(type='BatchedMaskDecoder'),
                  **kwargs) -> None:
         kwargs.setdefault('in_channels', PROMPT_EMBED_DIM)
         kwargs.setdefault('channels', PROMPT_EMBED_DIM)
@@ -66,7 +70,10 @@ class SAMHead(BaseDecodeHead):
         self.prompt_encoder = PromptEncoder(
             embed_dim=PROMPT_EMBED_DIM, image_embedding_size=(grid, grid),
             input_image_size=(img_size, img_size), mask_in_chans=16)
-        self.mask_decoder = BatchedMaskDecoder()
+        self.mask_decoder = MODELS.build(mask_decoder)
+        if not isinstance(self.mask_decoder, BatchedMaskDecoder):
+            raise TypeError(f'mask_decoder must build a BatchedMaskDecoder (or subclass), got '
+                            f'{type(self.mask_decoder).__name__}.')
         self.prompt_source = MODELS.build(prompt_source)
         self.multimask_output = multimask_output
         if background_index is not None and not 0 <= background_index < self.out_channels:
@@ -84,6 +91,8 @@ class SAMHead(BaseDecodeHead):
             self.load_sam_checkpoint(checkpoint)
         for name in ('prompt_encoder', 'mask_decoder'):
             getattr(self, name).requires_grad_(name in self.trainable)
+        if 'mask_decoder' not in self.trainable and hasattr(self.mask_decoder, 'train_adapters'):
+            self.mask_decoder.train_adapters()  # LoRA, calibration and the parts it names
         k = getattr(self.prompt_source, 'num_classes', self.out_channels)
         if k != self.out_channels:
             raise ValueError(f'The prompt source names {k} classes but num_classes is '
@@ -92,11 +101,10 @@ class SAMHead(BaseDecodeHead):
             self.prompt_source.setup(self.prompt_encoder)  # default prompts, encoded once
 
     def load_sam_checkpoint(self, path: str) -> None:
-        for name in ('prompt_encoder', 'mask_decoder'):
-            module = getattr(self, name)
-            state = load_sam_weights(path, name + '.')
-            check_shapes(name, state, module.state_dict(), path)
-            module.load_state_dict(state)
+        state = load_sam_weights(path, 'prompt_encoder.')
+        check_shapes('prompt_encoder', state, self.prompt_encoder.state_dict(), path)
+        self.prompt_encoder.load_state_dict(state)
+        self.mask_decoder.load_sam_state(load_sam_weights(path, 'mask_decoder.'), path)
 
     def init_weights(self) -> None:
         if self.checkpoint is None:

@@ -3,6 +3,7 @@ from .coop_prompt import CoOpPrompt
 from .data_sample_prompt import DataSamplePrompt
 from .grid_point_prompt import GridPointPrompt
 from .gt_box_prompt import GTBoxPrompt
+from .learned_embedding_prompt import LearnedEmbeddingPrompt
 from .locn_prompt import LOCNPrompt
 from .prompt_fusion import PromptFusion
 from .sem_prompt import SemPrompt
@@ -12,5 +13,5 @@ from .vspl_prompt import VSPLPrompt
 
 __all__ = [
     'BasePromptSource', 'PromptBatch', 'DataSamplePrompt', 'GridPointPrompt', 'GTBoxPrompt',
-    'PromptFusion', 'SemPrompt', 'SpaPrompt', 'SSPrompt', 'VSPLPrompt', 'CoOpPrompt', 'LOCNPrompt'
+    'LearnedEmbeddingPrompt', 'PromptFusion', 'SemPrompt', 'SpaPrompt', 'SSPrompt', 'VSPLPrompt', 'CoOpPrompt', 'LOCNPrompt'
 ]

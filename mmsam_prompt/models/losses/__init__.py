@@ -1,0 +1,3 @@
+from .class_dice_loss import ClassDiceLoss
+
+__all__ = ['ClassDiceLoss']

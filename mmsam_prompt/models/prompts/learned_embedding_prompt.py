@@ -1,0 +1,104 @@
+"""BLO-SAM's learnable prompt embedding (optionally on top of box prompts: AM-SAM).
+
+BLO-SAM replaces human prompts by a learned embedding: SAM's dense "no mask" embedding (a
+256-d vector broadcast over the 64 x 64 embedding grid) becomes a trainable map, optionally with
+learned sparse tokens. It starts as SAM's own default prompt, so an untrained model predicts what
+SAM predicts without prompts. AM-SAM puts the boxes of a frozen detector in front of it: the
+box tokens come from ``box_source`` (through SAM's frozen prompt encoder) and the learned dense
+embedding (and tokens) are added to every box prompt of their class.
+"""
+from typing import List, Optional, Sequence
+
+import torch
+import torch.nn as nn
+from mmseg.registry import MODELS
+from segment_anything.modeling import PromptEncoder
+
+from .base_prompt_source import BasePromptSource, PromptBatch
+
+
+@MODELS.register_module()
+class LearnedEmbeddingPrompt(BasePromptSource):
+    """One learned prompt per (image, class in ``classes``).
+
+    Args:
+        classes: output channels that get a learned prompt (binary sets: ``(1, )``; the head's
+            ``background_index`` channel holds the constant logit 0).
+        dense: 'map' (a (256, h, w) map per class, BLO-SAM), 'vector' (a 256-d vector per class,
+            broadcast like SAM's ``no_mask_embed``) or 'frozen' (SAM's default, not learned).
+        num_tokens: learned sparse tokens per class (0 = none, BLO-SAM's default). They start
+            as SAM's padding token ``not_a_point_embed``.
+        box_source: optional prompt source config (``DetectorBoxPrompt``, ``GTBoxPrompt``, ...);
+            its prompts keep their sparse tokens and get the learned dense embedding (and tokens)
+            of their class. A class in ``classes`` that it gives no prompt for in an image gets
+            the learned prompt alone (documented fallback: BLO-SAM's prompt).
+
+    Shapes: dense parameter (K, 256, h, w) or (K, 256, 1, 1); tokens (K, T, 256).
+    """
+
+    def __init__(self, classes: Sequence[int] = (1, ), dense: str = 'map', num_tokens: int = 0,
+                 box_source: Optional[dict] = None, init_cfg=None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if dense not in ('map', 'vector', 'frozen'):
+            raise ValueError(f"dense must be 'map', 'vector' or 'frozen', got {dense!r}.")
+        if not classes:
+            raise ValueError('LearnedEmbeddingPrompt needs at least one class in `classes`.')
+        self.classes = [int(c) for c in classes]
+        self.dense_mode, self.num_tokens = dense, num_tokens
+        self.box_source = MODELS.build(box_source) if box_source is not None else None
+
+    @torch.no_grad()
+    def setup(self, prompt_encoder: PromptEncoder) -> None:
+        """Start from SAM's default prompt: ``no_mask_embed`` (and the padding token)."""
+        if self.box_source is not None and hasattr(self.box_source, 'setup'):
+            self.box_source.setup(prompt_encoder)
+        k = len(self.classes)
+        base = prompt_encoder.no_mask_embed.weight.detach().reshape(1, -1, 1, 1)
+        if self.dense_mode == 'map':
+            h, w = prompt_encoder.image_embedding_size
+            self.dense = nn.Parameter(base.expand(k, -1, h, w).clone())
+        elif self.dense_mode == 'vector':
+            self.dense = nn.Parameter(base.expand(k, -1, -1, -1).clone())
+        else:
+            self.register_buffer('dense', base.expand(k, -1, -1, -1).clone(), persistent=False)
+        pad = prompt_encoder.not_a_point_embed.weight.detach()
+        tokens = pad.expand(k, self.num_tokens, -1).clone()
+        if self.num_tokens:
+            self.tokens = nn.Parameter(tokens)
+        else:  # (K, 0, 256): nothing to learn
+            self.register_buffer('tokens', tokens, persistent=False)
+
+    def forward(self, prompt_encoder, image_embeddings, data_samples) -> List[PromptBatch]:
+        if not hasattr(self, 'tokens'):
+            raise RuntimeError('LearnedEmbeddingPrompt.setup(prompt_encoder) was not called; '
+                               'use it as the prompt_source of SAMHead.')
+        b = image_embeddings.shape[0]
+        h, w = image_embeddings.shape[-2:]
+        device = image_embeddings.device
+        slot = {c: i for i, c in enumerate(self.classes)}
+        out, covered = [], set()
+        if self.box_source is not None:
+            for pb in self.box_source(prompt_encoder, image_embeddings, data_samples):
+                keep = torch.tensor([int(c) in slot for c in pb.class_idx.tolist()],
+                                    dtype=torch.bool, device=device)
+                if not keep.any():
+                    out.append(pb)  # a class without a learned prompt keeps SAM's default
+                    continue
+                rows = torch.nonzero(keep)[:, 0]
+                k = torch.tensor([slot[int(c)] for c in pb.class_idx[rows].tolist()],
+                                 device=device)
+                sparse = torch.cat([pb.sparse[rows], self.tokens[k]], dim=1)
+                out.append(PromptBatch(sparse, self.dense[k].expand(-1, -1, h, w),
+                                       pb.batch_idx[rows], pb.class_idx[rows]))
+                covered.update(zip(pb.batch_idx[rows].tolist(), pb.class_idx[rows].tolist()))
+                if not keep.all():
+                    rest = torch.nonzero(~keep)[:, 0]
+                    out.append(PromptBatch(pb.sparse[rest], pb.dense.expand(len(pb), -1, -1, -1)[rest],
+                                           pb.batch_idx[rest], pb.class_idx[rest]))
+        pairs = [(i, c) for i in range(b) for c in self.classes if (i, c) not in covered]
+        if pairs:
+            index = torch.tensor(pairs, dtype=torch.long, device=device)
+            k = torch.tensor([slot[c] for _, c in pairs], device=device)
+            out.append(PromptBatch(self.tokens[k], self.dense[k].expand(-1, -1, h, w),
+                                   index[:, 0], index[:, 1]))
+        return out
