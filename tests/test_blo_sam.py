@@ -218,3 +218,38 @@ def test_learned_prompt_on_boxes_with_fallback(tiny_ckpt):
     torch.testing.assert_close(boxed.sparse[:, :2], box_tokens)
     assert torch.equal(boxed.dense[0], src.dense[0]) and torch.equal(alone.dense[0], src.dense[0])
     assert boxed.class_idx.tolist() == alone.class_idx.tolist() == [1]
+
+
+def test_class_dice_loss_weighs_classes_equally_and_ignores():
+    from mmsam_prompt.models.losses import ClassDiceLoss
+    loss = ClassDiceLoss(loss_weight=0.8)
+    target = torch.zeros(1, 8, 8, dtype=torch.long)
+    target[0, 0, :2] = 1  # a tiny foreground
+    target[0, 7] = 255  # ignored row
+    perfect = 50.0 * torch.nn.functional.one_hot(target.clamp(0, 1), 2).permute(0, 3, 1, 2).float()
+    assert loss(perfect, target).item() < 1e-4
+    # predicting all background: the background Dice is high, the foreground Dice is 0, so the
+    # class-mean loss is 1 - (0.98 + 0) / 2 (x 0.8): the missed small class costs half
+    all_bg = torch.zeros(1, 2, 8, 8)
+    all_bg[:, 0] = 50
+    dice_bg = 2 * 54 / (56 + 54)  # 56 valid pixels predicted background, 54 of them are
+    assert abs(loss(all_bg, target).item() - 0.8 * (1 - (dice_bg + 0) / 2)) < 1e-3
+    # ignored pixels change nothing, whatever is predicted there
+    noisy = perfect.clone()
+    noisy[0, :, 7] = torch.randn(2, 8) * 10
+    assert abs(loss(noisy, target).item() - loss(perfect, target).item()) < 1e-6
+
+
+def test_per_class_metric_reports_foreground_dice():
+    from mmsam_prompt.evaluation import PerClassIoUMetric
+    metric = PerClassIoUMetric(iou_metrics=['mIoU', 'mDice'])
+    metric.dataset_meta = dict(classes=('background', 'foreground'))
+    gt = torch.zeros(1, 4, 4, dtype=torch.long)
+    gt[0, :2] = 1  # 8 foreground pixels
+    pred = torch.zeros_like(gt)
+    pred[0, :1] = 1  # 4 of them found
+    metric.process({}, [dict(pred_sem_seg=dict(data=pred), gt_sem_seg=dict(data=gt))])
+    out = metric.compute_metrics(metric.results)
+    assert out['Dice.foreground'] == round(100 * 2 * 4 / (4 + 8), 2)
+    assert out['IoU.foreground'] == 50.0
+    assert abs(out['mDice'] - (out['Dice.foreground'] + out['Dice.background']) / 2) < 0.02

@@ -4,7 +4,8 @@
 #   <data_root>/splits/train.txt, test.txt: one stem per line (the training pool and the test set)
 # BinarySegDataset reads masks as they lie: the foreground_values are the foreground (class 1),
 # anything else is background (class 0). Training: 16 images drawn (class-covering, seed 0) from
-# the training pool by KShotDataset; test: the test split, mIoU and mDice; SAM pipelines at 1024 px.
+# the training pool by KShotDataset; test: the test split, mIoU and mDice (and per class: the
+# foreground Dice 'Dice.foreground'); SAM pipelines at 1024 px.
 # Model: num_classes=2, background_index=0 (the default).
 # A config inheriting this sets train_dataloader.dataset.dataset, val_dataloader.dataset and
 # test_dataloader = val_dataloader (without the last, the test set would keep this file's values).
@@ -31,5 +32,6 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(binary_set, ann_file='splits/test.txt', pipeline=_base_.sam_test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU', 'mDice'])
+# mIoU / mDice plus every class's own values ('Dice.foreground': what AM-SAM and BLO-SAM report)
+val_evaluator = dict(type='PerClassIoUMetric', iou_metrics=['mIoU', 'mDice'])
 test_evaluator = val_evaluator
