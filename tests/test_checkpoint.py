@@ -67,6 +67,18 @@ def test_truncated_file(tiny_ckpt, tmp_path):
     one_line_error(e, 'truncated or corrupt', 'truncated.pth', 'Download it again')
 
 
+def test_pickled_python_objects_are_refused(tiny_ckpt, tmp_path):
+    """A checkpoint with Python objects (here a Namespace of training arguments) is not read with
+    weights_only=False: the error says why and how to re-save it."""
+    import argparse
+    sd = torch.load(tiny_ckpt, weights_only=True)
+    path = tmp_path / 'with_objects.pth'
+    torch.save(dict(model=sd, args=argparse.Namespace(lr=1e-3)), path)
+    with pytest.raises(SAMCheckpointError) as e:
+        build_backbone('tiny', str(path))
+    one_line_error(e, 'Python objects', 'weights_only=True', 'Save a plain state dict')
+
+
 def test_vit_h_checkpoint_for_vit_b_config(tmp_path):
     path = shaped_like('vit-h', tmp_path)
     with pytest.raises(SAMCheckpointError) as e:

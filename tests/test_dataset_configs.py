@@ -34,13 +34,20 @@ def test_every_dataset_config_loads_sam_ready(path):
     cfg = Config.fromfile(path)
     assert cfg.data_img_size == 1024
     train = cfg.train_dataloader.dataset
-    if osp.basename(path) != 'vikram_human_seg.py':  # that one trains on its whole pool
+    val = cfg.val_dataloader.dataset
+    if path.endswith('_d1d2.py'):  # bi-level: D1 trains, D2 (its other half) validates
+        assert (train.type, train.shots, train.seed, train.subset) == ('KShotDataset', 8, 0, 'd1')
+        assert (val.type, val.shots, val.seed, val.subset) == ('KShotDataset', 8, 0, 'd2')
+        assert val.dataset.ann_file == train.dataset.ann_file  # the same pool
+        assert cfg.test_dataloader.dataset.type == 'BinarySegDataset'
+        train, val = train.dataset, val.dataset
+    elif osp.basename(path) != 'vikram_human_seg.py':  # that one trains on its whole pool
         assert (train.type, train.shots, train.seed) == ('KShotDataset', 16, 0)
         train = train.dataset
     assert types(train.pipeline) == SAM_TRAIN
-    for loader in (cfg.val_dataloader, cfg.test_dataloader):
-        assert types(loader.dataset.pipeline) == SAM_TEST
-        assert loader.dataset.pipeline[1].target_length == 1024
+    for loader_set in (val, cfg.test_dataloader.dataset):
+        assert types(loader_set.pipeline) == SAM_TEST
+        assert loader_set.pipeline[1].target_length == 1024
     assert train.pipeline[2].target_length == 1024
     assert {'mIoU', 'mDice'} <= set(cfg.test_evaluator.iou_metrics)
 

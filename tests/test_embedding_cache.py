@@ -113,3 +113,22 @@ def test_disk_entries_and_fp16(tmp_path, tiny_ckpt):
         c = half.batched(enc, x, model.backbone)[0]
     assert half.nbytes * 2 == disk.nbytes
     assert c.dtype == torch.float32 and torch.allclose(c, a, atol=1e-2, rtol=1e-2)
+
+
+def test_zero_dim_buffers_and_outputs_are_cached():
+    """0-d tensors (BatchNorm's num_batches_tracked in a detector, a scalar output) are hashed
+    and stored like any other."""
+    from mmsam_prompt.models.frozen_output_cache import FrozenOutputCache
+    cache = FrozenOutputCache()
+    module = torch.nn.BatchNorm1d(2).requires_grad_(False)
+    calls = []
+
+    def fn(rows):
+        calls.append(len(rows))
+        return [(r.sum(), torch.tensor(3)) for r in rows]
+
+    x = torch.arange(4.).reshape(2, 2)
+    first = cache.per_sample([module], x, fn)
+    again = cache.per_sample([module], x, fn)
+    assert calls == [2] and cache.hits == 2
+    assert [float(a) for a, _ in again] == [float(a) for a, _ in first] == [1.0, 5.0]

@@ -28,7 +28,7 @@ from mmengine.logging import print_log
 
 def _tensor_bytes(t: torch.Tensor) -> memoryview:
     """The tensor's bytes without a copy (a CPU, contiguous tensor is viewed in place)."""
-    t = t.detach().contiguous().cpu()
+    t = t.detach().reshape(-1).contiguous().cpu()  # 0-d tensors have no byte view
     return memoryview(t.view(torch.uint8).numpy()) if t.numel() else memoryview(b'')
 
 

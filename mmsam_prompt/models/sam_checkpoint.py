@@ -43,8 +43,9 @@ def _read(path: str) -> Dict[str, torch.Tensor]:
     try:
         obj = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e:  # zip reader / unpickler errors on damaged files
-        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
-        if 'weights_only' in msg or 'Unsupported global' in msg:
+        full = str(e)
+        msg = full.splitlines()[0] if full else type(e).__name__
+        if 'weights_only' in full or 'Unsupported global' in full:
             raise SAMCheckpointError(
                 f'SAM checkpoint {path!r} holds Python objects that are not allowed with '
                 f'weights_only=True ({msg}). Save a plain state dict '

@@ -1,3 +1,4 @@
+from .mask_resolution import PredictAtSegResolution, ResizeSegToImage
 from .sam_resize import SAMResizeLongestSide
 
-__all__ = ['SAMResizeLongestSide']
+__all__ = ['PredictAtSegResolution', 'ResizeSegToImage', 'SAMResizeLongestSide']

@@ -1,6 +1,8 @@
 from .base_prompt_source import BasePromptSource, PromptBatch
 from .coop_prompt import CoOpPrompt
 from .data_sample_prompt import DataSamplePrompt
+from .default_prompt import DefaultPrompt
+from .detector_box_prompt import DetectorBoxPrompt
 from .grid_point_prompt import GridPointPrompt
 from .gt_box_prompt import GTBoxPrompt
 from .learned_embedding_prompt import LearnedEmbeddingPrompt
@@ -12,6 +14,7 @@ from .ssprompt import SSPrompt
 from .vspl_prompt import VSPLPrompt
 
 __all__ = [
-    'BasePromptSource', 'PromptBatch', 'DataSamplePrompt', 'GridPointPrompt', 'GTBoxPrompt',
-    'LearnedEmbeddingPrompt', 'PromptFusion', 'SemPrompt', 'SpaPrompt', 'SSPrompt', 'VSPLPrompt', 'CoOpPrompt', 'LOCNPrompt'
+    'BasePromptSource', 'PromptBatch', 'CoOpPrompt', 'DataSamplePrompt', 'DefaultPrompt',
+    'DetectorBoxPrompt', 'GridPointPrompt', 'GTBoxPrompt', 'LearnedEmbeddingPrompt', 'LOCNPrompt',
+    'PromptFusion', 'SemPrompt', 'SpaPrompt', 'SSPrompt', 'VSPLPrompt'
 ]

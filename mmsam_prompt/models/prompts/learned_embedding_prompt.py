@@ -24,8 +24,9 @@ class LearnedEmbeddingPrompt(BasePromptSource):
     Args:
         classes: output channels that get a learned prompt (binary sets: ``(1, )``; the head's
             ``background_index`` channel holds the constant logit 0).
-        dense: 'map' (a (256, h, w) map per class, BLO-SAM), 'vector' (a 256-d vector per class,
-            broadcast like SAM's ``no_mask_embed``) or 'frozen' (SAM's default, not learned).
+        dense: 'map' (a (256, h, w) map per class, BLO-SAM) or 'vector' (a 256-d vector per
+            class, broadcast like SAM's ``no_mask_embed``). SAM's fixed default prompt, not
+            learned, is ``DefaultPrompt``.
         num_tokens: learned sparse tokens per class (0 = none, BLO-SAM's default). They start
             as SAM's padding token ``not_a_point_embed``.
         box_source: optional prompt source config (``DetectorBoxPrompt``, ``GTBoxPrompt``, ...);
@@ -39,8 +40,9 @@ class LearnedEmbeddingPrompt(BasePromptSource):
     def __init__(self, classes: Sequence[int] = (1, ), dense: str = 'map', num_tokens: int = 0,
                  box_source: Optional[dict] = None, init_cfg=None) -> None:
         super().__init__(init_cfg=init_cfg)
-        if dense not in ('map', 'vector', 'frozen'):
-            raise ValueError(f"dense must be 'map', 'vector' or 'frozen', got {dense!r}.")
+        if dense not in ('map', 'vector'):
+            raise ValueError(f"dense must be 'map' or 'vector', got {dense!r} (SAM's fixed "
+                             "default prompt is prompt_source=dict(type='DefaultPrompt')).")
         if not classes:
             raise ValueError('LearnedEmbeddingPrompt needs at least one class in `classes`.')
         self.classes = [int(c) for c in classes]
@@ -57,10 +59,8 @@ class LearnedEmbeddingPrompt(BasePromptSource):
         if self.dense_mode == 'map':
             h, w = prompt_encoder.image_embedding_size
             self.dense = nn.Parameter(base.expand(k, -1, h, w).clone())
-        elif self.dense_mode == 'vector':
-            self.dense = nn.Parameter(base.expand(k, -1, -1, -1).clone())
         else:
-            self.register_buffer('dense', base.expand(k, -1, -1, -1).clone(), persistent=False)
+            self.dense = nn.Parameter(base.expand(k, -1, -1, -1).clone())
         pad = prompt_encoder.not_a_point_embed.weight.detach()
         tokens = pad.expand(k, self.num_tokens, -1).clone()
         if self.num_tokens:
@@ -93,8 +93,9 @@ class LearnedEmbeddingPrompt(BasePromptSource):
                 covered.update(zip(pb.batch_idx[rows].tolist(), pb.class_idx[rows].tolist()))
                 if not keep.all():
                     rest = torch.nonzero(~keep)[:, 0]
-                    out.append(PromptBatch(pb.sparse[rest], pb.dense.expand(len(pb), -1, -1, -1)[rest],
-                                           pb.batch_idx[rest], pb.class_idx[rest]))
+                    dense = pb.dense.expand(len(pb), -1, -1, -1)[rest]
+                    out.append(PromptBatch(pb.sparse[rest], dense, pb.batch_idx[rest],
+                                           pb.class_idx[rest]))
         pairs = [(i, c) for i in range(b) for c in self.classes if (i, c) not in covered]
         if pairs:
             index = torch.tensor(pairs, dtype=torch.long, device=device)
