@@ -9,7 +9,7 @@ from typing import Optional, Sequence, Set
 import torch
 from mmseg.registry import MODELS
 
-from .lora import add_lora
+from .lora import add_lora, lora_state_keys
 from .mask_calibration import MaskCalibration
 from .sam_mask_decoder import BatchedMaskDecoder
 
@@ -54,14 +54,15 @@ class CalibratedLoRAMaskDecoder(BatchedMaskDecoder):
         self.trained = tuple(trained)
 
     def added_state_keys(self) -> Set[str]:
-        return {k for k in self.state_dict()
-                if k.startswith('calibration.') or k.rsplit('.', 1)[-1] in ('lora_A', 'lora_B')}
+        calibration = {k for k in self.state_dict() if k.startswith('calibration.')}
+        return lora_state_keys(self) | calibration
 
     def train_adapters(self) -> None:
         """Freeze SAM's weights; train LoRA, calibration and the ``trained`` parts."""
         self.requires_grad_(False)
+        added = self.added_state_keys()
         for name, p in self.named_parameters():
-            if name in self.added_state_keys() or name.split('.')[0] in self.trained:
+            if name in added or name.split('.')[0] in self.trained:
                 p.requires_grad_(True)
 
     def combine(self, hyper_in: torch.Tensor, upscaled: torch.Tensor) -> torch.Tensor:

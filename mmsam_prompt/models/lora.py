@@ -6,7 +6,7 @@ adapt slices of its output separately (SAM's image encoder fuses q, k and v in o
 SAMed adapts only the q and v slices).
 """
 import math
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Set, Tuple
 
 import torch
 import torch.nn as nn
@@ -76,6 +76,16 @@ def add_lora(root: nn.Module, names: Sequence[str], rank: int = 4,
     return done
 
 
+def is_lora_key(name: str) -> bool:
+    """``name`` (a parameter or state-dict key) is a LoRA weight: ``...lora_A`` / ``...lora_B``."""
+    return name.rsplit('.', 1)[-1] in ('lora_A', 'lora_B')
+
+
 def lora_parameters(root: nn.Module) -> List[nn.Parameter]:
     """The ``lora_A`` / ``lora_B`` parameters under ``root``."""
-    return [p for n, p in root.named_parameters() if n.rsplit('.', 1)[-1] in ('lora_A', 'lora_B')]
+    return [p for n, p in root.named_parameters() if is_lora_key(n)]
+
+
+def lora_state_keys(root: nn.Module) -> Set[str]:
+    """The state-dict keys of ``root`` that official (LoRA-free) checkpoints do not have."""
+    return {k for k in root.state_dict() if is_lora_key(k)}

@@ -5,8 +5,9 @@ The official files are flat state dicts whose keys start with ``image_encoder.``
 """
 import os
 import os.path as osp
+import re
 from collections import OrderedDict
-from typing import Dict, Optional, Tuple
+from typing import AbstractSet, Any, Dict, Optional, Tuple, Type
 
 import torch
 import torch.nn.functional as F
@@ -25,6 +26,28 @@ class SAMCheckpointError(RuntimeError):
     """Raised with a one-line message naming the problem with a SAM checkpoint and its fix."""
 
 
+def load_weights_only(path: str, error: Type[Exception], what: str, resave: str,
+                      unreadable: str) -> Any:
+    """``torch.load(path, weights_only=True)`` on the CPU, with one-line errors.
+
+    A file holding Python objects that ``weights_only`` refuses raises ``error`` naming the
+    object and the fix ``resave``; a file torch cannot read (truncated, corrupt) raises ``error``
+    with its size and the fix ``unreadable``. ``what`` names the file ('SAM checkpoint', ...).
+    """
+    try:
+        return torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:  # zip reader / unpickler errors
+        text = str(e)
+        msg = text.splitlines()[0] if text else type(e).__name__
+        if 'Weights only load failed' in text or 'Unsupported global' in text:
+            found = re.search(r'Unsupported global: GLOBAL (\S+)', text)
+            obj = found.group(1) if found else 'an object that is not a tensor'
+            raise error(f'{what} {path!r} holds Python objects that are not allowed with '
+                        f'weights_only=True (e.g. {obj}). {resave}') from None
+        raise error(f'{what} {path!r} ({os.stat(path).st_size:,} bytes) is truncated or corrupt '
+                    f'and cannot be read ({msg}). {unreadable}') from None
+
+
 # One read per file even though the backbone and the head both load from it.
 _CACHE: 'OrderedDict[Tuple[str, float, int], Dict[str, torch.Tensor]]' = OrderedDict()
 
@@ -40,20 +63,11 @@ def _read(path: str) -> Dict[str, torch.Tensor]:
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
-    try:
-        obj = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:  # zip reader / unpickler errors on damaged files
-        full = str(e)
-        msg = full.splitlines()[0] if full else type(e).__name__
-        if 'weights_only' in full or 'Unsupported global' in full:
-            raise SAMCheckpointError(
-                f'SAM checkpoint {path!r} holds Python objects that are not allowed with '
-                f'weights_only=True ({msg}). Save a plain state dict '
-                '(torch.save(model.state_dict(), path)).') from None
-        raise SAMCheckpointError(
-            f'SAM checkpoint {path!r} ({stat.st_size:,} bytes) is truncated or corrupt and cannot '
-            f'be read ({msg}). Download it again; the official files are 375,042,383 (vit-b), '
-            '1,249,524,607 (vit-l) and 2,564,550,879 (vit-h) bytes.') from None
+    obj = load_weights_only(
+        path, SAMCheckpointError, 'SAM checkpoint',
+        resave='Save a plain state dict (torch.save(model.state_dict(), path)).',
+        unreadable='Download it again; the official files are 375,042,383 (vit-b), '
+        '1,249,524,607 (vit-l) and 2,564,550,879 (vit-h) bytes.')
     if isinstance(obj, dict):
         for wrapper in ('model', 'state_dict'):
             inner = obj.get(wrapper)
@@ -117,6 +131,20 @@ def resize_image_encoder_weights(state: Dict[str, torch.Tensor],
             n = target[k].shape[0]
             out[k] = F.interpolate(v.t()[None].float(), size=n, mode='linear')[0].t().to(v.dtype)
     return out
+
+
+def load_official_state(module: torch.nn.Module, module_name: str,
+                        state: Dict[str, torch.Tensor], path: str,
+                        added: AbstractSet[str] = frozenset()) -> None:
+    """Load an official checkpoint's ``module_name`` weights (prefix removed) into ``module``.
+
+    ``added``: state-dict keys only our adapters have (LoRA, calibration); every other key must
+    be in ``state`` with its shape (:func:`check_shapes`), the added ones keep their initial
+    values.
+    """
+    target = {k: v for k, v in module.state_dict().items() if k not in added}
+    check_shapes(module_name, state, target, path)
+    module.load_state_dict(state, strict=not added)
 
 
 def check_shapes(module_name: str, state: Dict[str, torch.Tensor], target: Dict[str, torch.Tensor],

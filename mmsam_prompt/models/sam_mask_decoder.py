@@ -11,7 +11,7 @@ from mmseg.registry import MODELS
 from segment_anything.modeling import MaskDecoder, TwoWayTransformer
 
 from .sam_arch import PROMPT_EMBED_DIM
-from .sam_checkpoint import check_shapes
+from .sam_checkpoint import load_official_state
 
 
 @MODELS.register_module()
@@ -75,10 +75,7 @@ class BatchedMaskDecoder(MaskDecoder):
     def load_sam_state(self, state: Dict[str, torch.Tensor], path: str) -> None:
         """Load ``mask_decoder.*`` weights of an official checkpoint (prefix removed); keys
         that only adapters have keep their initial values."""
-        added = self.added_state_keys()
-        target = {k: v for k, v in self.state_dict().items() if k not in added}
-        check_shapes('mask_decoder', state, target, path)
-        self.load_state_dict(state, strict=not added)
+        load_official_state(self, 'mask_decoder', state, path, self.added_state_keys())
 
     @staticmethod
     def mask_product(hyper_in: torch.Tensor, upscaled: torch.Tensor) -> torch.Tensor:

@@ -9,9 +9,9 @@ from mmengine.logging import print_log
 from mmseg.registry import MODELS
 from segment_anything.modeling import ImageEncoderViT
 
-from ..lora import add_lora, lora_parameters
+from ..lora import add_lora, lora_parameters, lora_state_keys
 from ..sam_arch import PATCH_SIZE, PROMPT_EMBED_DIM, SAM_ARCHS, WINDOW_SIZE, canonical_arch
-from ..sam_checkpoint import check_shapes, load_sam_weights, resize_image_encoder_weights
+from ..sam_checkpoint import load_official_state, load_sam_weights, resize_image_encoder_weights
 
 
 @MODELS.register_module()
@@ -93,19 +93,13 @@ class SAMImageEncoder(BaseModule):
 
     def lora_state_keys(self) -> List[str]:
         """State-dict keys (of ``self.encoder``) that official checkpoints do not have."""
-        return [f'{n}.{p}' for n in self.lora_names for p in ('lora_A', 'lora_B')]
+        return sorted(lora_state_keys(self.encoder))
 
     def load_sam_checkpoint(self, path: str) -> None:
         state = load_sam_weights(path, 'image_encoder.', arch=self.arch)
-        added = set(self.lora_state_keys())
-        target = {k: v for k, v in self.encoder.state_dict().items() if k not in added}
-        state = resize_image_encoder_weights(state, target)
-        check_shapes('image_encoder', state, target, path)
-        # check_shapes passed: every key is there but the LoRA ones, which keep their init
-        missing = set(self.encoder.load_state_dict(state, strict=False).missing_keys) - added
-        if missing:
-            raise RuntimeError(f'SAM checkpoint {path!r} lacks image encoder weights: '
-                               f'{sorted(missing)[:5]}')
+        state = resize_image_encoder_weights(state, self.encoder.state_dict())
+        load_official_state(self.encoder, 'image_encoder', state, path,
+                            lora_state_keys(self.encoder))
         print_log(f'SAMImageEncoder({self.arch}, img_size={self.img_size}): loaded {path}',
                   logger='current')
 

@@ -11,7 +11,7 @@ from segment_anything.modeling import PromptEncoder
 
 from ..prompts.base_prompt_source import PromptBatch
 from ..sam_arch import PATCH_SIZE, PROMPT_EMBED_DIM
-from ..sam_checkpoint import check_shapes, load_sam_weights
+from ..sam_checkpoint import load_official_state, load_sam_weights
 from ..sam_mask_decoder import BatchedMaskDecoder
 
 
@@ -101,9 +101,8 @@ class SAMHead(BaseDecodeHead):
             self.prompt_source.setup(self.prompt_encoder)  # default prompts, encoded once
 
     def load_sam_checkpoint(self, path: str) -> None:
-        state = load_sam_weights(path, 'prompt_encoder.')
-        check_shapes('prompt_encoder', state, self.prompt_encoder.state_dict(), path)
-        self.prompt_encoder.load_state_dict(state)
+        load_official_state(self.prompt_encoder, 'prompt_encoder',
+                            load_sam_weights(path, 'prompt_encoder.'), path)
         self.mask_decoder.load_sam_state(load_sam_weights(path, 'mask_decoder.'), path)
 
     def init_weights(self) -> None:

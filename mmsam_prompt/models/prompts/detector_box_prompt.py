@@ -12,7 +12,6 @@ import hashlib
 import logging
 import os
 import os.path as osp
-import re
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -23,6 +22,7 @@ from mmengine.registry import DefaultScope
 from mmseg.registry import MODELS
 
 from ..frozen_output_cache import FrozenOutputCache
+from ..sam_checkpoint import load_weights_only
 from .base_prompt_source import BasePromptSource, PromptBatch
 
 #: (boxes (N, 4) xyxy in original-image pixels, scores (N, ), labels (N, ) detector classes)
@@ -71,22 +71,10 @@ def read_detector_checkpoint(path: str, model: nn.Module) -> Dict[str, torch.Ten
             f'Detector checkpoint not found: {path!r}. Pass the .pth file trained with the '
             'detector config (e.g. from the mmdet model zoo) as `checkpoint=`, or '
             'checkpoint=None for random weights.')
-    size = os.stat(path).st_size
-    try:
-        obj = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:  # zip reader / unpickler errors
-        text = str(e)
-        msg = text.splitlines()[0] if text else type(e).__name__
-        if 'Weights only load failed' in text or 'Unsupported global' in text:
-            found = re.search(r'Unsupported global: GLOBAL (\S+)', text)
-            what = found.group(1) if found else 'an object that is not a tensor'
-            raise DetectorCheckpointError(
-                f'Detector checkpoint {path!r} holds Python objects that are not allowed with '
-                f"weights_only=True (e.g. {what}). Re-save its weights: torch.save({{'state_dict': "
-                'detector.state_dict()}, path).') from None
-        raise DetectorCheckpointError(
-            f'Detector checkpoint {path!r} ({size:,} bytes) is truncated or corrupt and cannot be '
-            f'read ({msg}). Download or save it again.') from None
+    obj = load_weights_only(
+        path, DetectorCheckpointError, 'Detector checkpoint',
+        resave="Re-save its weights: torch.save({'state_dict': detector.state_dict()}, path).",
+        unreadable='Download or save it again.')
     if isinstance(obj, dict) and isinstance(obj.get('state_dict'), dict):
         obj = obj['state_dict']
     if not isinstance(obj, dict):
@@ -140,28 +128,6 @@ def file_digest(path: str) -> bytes:
         for block in iter(lambda: f.read(1 << 20), b''):
             h.update(block)
     return h.digest()
-
-
-class _CachedWeights:
-    """The tensors of ``module`` that :class:`FrozenOutputCache` keys on, 0-d buffers left out.
-
-    The cache views each tensor as bytes, which a 0-d tensor does not allow
-    (``_tensor_bytes``); in a detector those are BatchNorm's ``num_batches_tracked`` counters,
-    unused in eval mode. It offers what the cache calls: ``named_parameters`` (the trainable
-    check), ``parameters`` and ``buffers`` (the weights hash).
-    """
-
-    def __init__(self, module: nn.Module) -> None:
-        self.module = module
-
-    def named_parameters(self):
-        return self.module.named_parameters()
-
-    def parameters(self):
-        return self.module.parameters()
-
-    def buffers(self):
-        return (b for b in self.module.buffers() if b.dim())
 
 
 @MODELS.register_module()
@@ -320,7 +286,7 @@ class DetectorBoxPrompt(BasePromptSource):
             found = dict(zip(unique, self.detect(unique)))
             return [found[p] for p in wanted]
 
-        return self.cache.per_sample([_CachedWeights(self.detector)], keys, run)
+        return self.cache.per_sample([self.detector], keys, run)
 
     # -- prompts -----------------------------------------------------------------------------
     def target_classes(self) -> List[int]:
