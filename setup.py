@@ -7,4 +7,5 @@ setup(
     packages=find_packages(include=['mmsam_prompt', 'mmsam_prompt.*']),
     python_requires='>=3.9',
     include_package_data=True,
+    package_data={'mmsam_prompt.tools': ['*.yaml']},  # the papers' numbers
 )

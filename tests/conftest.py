@@ -5,7 +5,7 @@ import torch
 
 import mmsam_prompt  # noqa: F401  registers everything
 from mmseg.utils import register_all_modules
-from mmsam_prompt.models.reference_sam import random_sam_state_dict
+from mmsam_prompt.models.sam.reference_sam import random_sam_state_dict
 
 register_all_modules(init_default_scope=True)  # as mmseg's configs do (default_scope='mmseg')
 

@@ -5,6 +5,7 @@ import os.path as osp
 import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose
+from mmengine.hooks import Hook
 from mmengine.logging import MMLogger
 from mmengine.structures import PixelData
 from mmseg.registry import MODELS
@@ -104,3 +105,86 @@ def assert_gradients_only_in(model, names) -> None:
             assert p.grad is not None and p.grad.abs().sum() > 0, n
         else:
             assert p.grad is None, n
+
+
+def make_binary_folder(root, n_train: int = 4, n_val: int = 2, size=(64, 80), img_suffix='.jpg',
+                       seed: int = 0) -> str:
+    """A tiny binary set in ``root``: images (JPEG by default), masks {0, 255} with one blob,
+    ``splits/train.txt`` and ``splits/val.txt``. Returns ``root``."""
+    import os
+
+    import numpy as np
+    from PIL import Image
+    rng = np.random.default_rng(seed)
+    h, w = size
+    for sub in ('images', 'masks', 'splits'):
+        os.makedirs(osp.join(root, sub), exist_ok=True)
+    for split, n in (('train', n_train), ('val', n_val)):
+        stems = [f'{split}_{i}' for i in range(n)]
+        for stem in stems:
+            mask = np.zeros((h, w), np.uint8)
+            y, x = rng.integers(4, h // 2), rng.integers(4, w // 2)
+            mask[y:y + h // 3, x:x + w // 3] = 255
+            img = rng.integers(0, 80, (h, w, 3), dtype=np.uint8)
+            img[mask > 0] += 150
+            Image.fromarray(img).save(osp.join(root, 'images', stem + img_suffix))
+            Image.fromarray(mask).save(osp.join(root, 'masks', stem + '.png'))
+        with open(osp.join(root, 'splits', f'{split}.txt'), 'w') as f:
+            f.write('\n'.join(stems) + '\n')
+    return str(root)
+
+
+def tiny_run_cfg(work_dir, data_root, ckpt, iters: int = 2, interval=None,
+                 img_suffix='.png') -> Config:
+    """configs/demo/sam_tiny_synthetic.py on ``data_root`` (splits/train.txt, val.txt):
+    ``iters`` iterations at batch size 2, a checkpoint every ``interval`` (default: at the end),
+    validation never, its own logger; the default runtime's hooks (SafeCheckpointHook,
+    StartupCheckHook, ...)."""
+    import uuid
+    cfg = Config.fromfile(osp.join(REPO, 'configs/demo/sam_tiny_synthetic.py'))
+    cfg.work_dir = str(work_dir)
+    cfg.model.sam_checkpoint = ckpt
+    for loader in (cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader):
+        loader.dataset.update(data_root=str(data_root), img_suffix=img_suffix)
+    cfg.train_dataloader.batch_size = 2
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=iters, val_interval=1000)
+    cfg.param_scheduler[0].end = iters
+    cfg.default_hooks.checkpoint.interval = interval or iters
+    cfg.default_hooks.logger.interval = 1
+    cfg.experiment_name = f'run_{uuid.uuid4().hex[:8]}'  # own logger / visualizer
+    cfg.visualizer.pop('name', None)
+    cfg.log_level = 'WARNING'
+    return cfg
+
+
+class IterCounter(Hook):
+    """Counts the training iterations a run really executes."""
+
+    def __init__(self):
+        self.iters = 0
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        self.iters += 1
+
+
+def train(cfg, resume: bool = False):
+    """Train ``cfg`` in this process; the runner and how many iterations it ran."""
+    from mmengine.runner import Runner
+    cfg.resume = resume
+    runner = Runner.from_cfg(cfg)
+    counter = IterCounter()
+    runner.register_hook(counter, 'LOWEST')
+    runner.train()
+    return runner, counter.iters
+
+
+def run_tool(script: str, args, timeout: int = 600) -> str:
+    """Run ``tools/<script>`` with ``args`` in a subprocess from the repository root; its
+    stdout + stderr, after asserting it exited with 0."""
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, f'tools/{script}', *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=timeout)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    return out

@@ -36,7 +36,7 @@ def bilevel_cfg(ckpt: str, work_dir: str, subset: str = 'd1', max_epochs: int = 
     cfg = Config.fromfile(osp.join(REPO, 'configs/sam/sam_tiny_gt-box_vikram-human.py'))
     cfg.model.sam_checkpoint = ckpt
     head = cfg.model.decode_head
-    head.prompt_source = dict(type='LearnedEmbeddingPrompt', classes=(1, ))
+    head.prompt_source = dict(type='LearnedEmbeddingPrompt', target_class=1)
     head.loss_decode = [dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.2),
                         dict(type='ClassDiceLoss', loss_weight=0.8)]
     kshot = cfg.train_dataloader.dataset

@@ -7,11 +7,11 @@ import torch
 
 from conftest import HUMAN, require_shared_data
 from helpers import build_model, model_cfg, pipeline, predict, square_sample
-from mmsam_prompt.models.calibrated_lora_mask_decoder import CalibratedLoRAMaskDecoder
-from mmsam_prompt.models.lora import LoRALinear
-from mmsam_prompt.models.mask_calibration import MaskCalibration
-from mmsam_prompt.models.reference_sam import build_reference_sam
-from mmsam_prompt.models.sam_checkpoint import SAMCheckpointError
+from mmsam_prompt.models.adapters.calibrated_lora_mask_decoder import CalibratedLoRAMaskDecoder
+from mmsam_prompt.models.adapters.lora import LoRALinear
+from mmsam_prompt.models.adapters.mask_calibration import MaskCalibration
+from mmsam_prompt.models.sam.reference_sam import build_reference_sam
+from mmsam_prompt.models.checkpoints.sam_checkpoint import SAMCheckpointError
 from test_parity import our_prompts, reference_logits
 
 LORA_DECODER = dict(type='CalibratedLoRAMaskDecoder', lora_rank=4, calibration=dict(alpha=0.7))
@@ -208,7 +208,7 @@ def test_learned_prompt_on_boxes_with_fallback(tiny_ckpt):
     gt[64:192, 80:176] = 1
     samples = [square_sample(gt), square_sample(torch.zeros(256, 256, dtype=torch.long))]
     emb = torch.randn(2, 256, 16, 16)
-    batches = src(head.prompt_encoder, emb, samples)
+    batches = head.prompts(emb, samples)
     by_image = {int(b.batch_idx[0]): b for b in batches}
     boxed, alone = by_image[0], by_image[1]
     assert boxed.sparse.shape[1] == 2 + 2  # two box corners + two learned tokens

@@ -3,6 +3,7 @@ trains bi-level on the human set (random tiny SAM, random YOLOX-tiny) and raises
 import glob
 import os.path as osp
 import re
+from collections import OrderedDict
 
 import pytest
 from mmengine.config import Config
@@ -10,10 +11,12 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from conftest import REPO, require_shared_data
+from mmsam_prompt.datasets.transforms import DetectorBoxes, detector_boxes
 
 CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs/blo_sam/*.py'))
                  + glob.glob(osp.join(REPO, 'configs/am_sam/*.py')))
-LEAVES = [p for p in CONFIGS if not p.endswith('_common.py')]
+# the reference family (the authors' protocol) has its own checks: tests/test_reference_protocol.py
+LEAVES = [p for p in CONFIGS if not p.endswith('_common.py') and '-reference_' not in p]
 
 
 def kshot(dataset) -> dict:
@@ -57,13 +60,23 @@ def test_blo_sam_and_am_sam_configs(path):
     assert (cal is not None) == calibrated
     if calibrated:
         assert cal == dict(alpha=0.7, mode='channel_weights')
+    # AM-SAM's detector runs in the data pipelines (D1, D2 and test) right after loading; the
+    # model reads its boxes from the data samples
     box = head.prompt_source.get('box_source')
     assert (box is not None) == detector
+    pipelines = [cfg.train_dataloader.dataset.dataset.pipeline,
+                 cfg.val_dataloader.dataset.dataset.pipeline, cfg.test_dataloader.dataset.pipeline]
     if detector:
-        assert box.type == 'DetectorBoxPrompt' and box.detector.startswith('mmdet::yolox/')
-        assert box.topk == 1
-        # the vit-b configs prompt with COCO's person; the tiny check with any class's best box
-        assert box.class_map == (None if '_tiny_' in name else {0: 1})
+        assert box.type == 'DataSamplePrompt'
+        for pipeline in pipelines:
+            load, det = pipeline[:2]
+            assert load.type == 'LoadImageFromFile' and det.type == 'DetectorBoxes'
+            assert det.detector.startswith('mmdet::yolox/') and det.topk == 1
+            # the paper: the single most confident box of any class prompts class 1
+            assert det.class_map is None and det.target_class == 1
+            assert 'prompts' in pipeline[-1].meta_keys
+    else:
+        assert not [s for p in pipelines for s in p if s.type == 'DetectorBoxes']
 
 
 def test_every_data_set_has_every_shot_count_and_size():
@@ -73,9 +86,10 @@ def test_every_data_set_has_every_shot_count_and_size():
             for shots in (4, 8, 16):
                 assert f'{method}_vit-b_{shots}shot_{data}.py' in names
             assert f'{method}_vit-b-256_16shot_{data}.py' in names
-    for part in ('detector-only', 'calibration-only'):
+    for part in ('detector-only', 'calibration-only'):  # Table 4: 4 and 8 examples
         for data in ('tiktok-dancing', 'isic2018'):
-            assert f'am-sam-{part}_vit-b_8shot_{data}.py' in names
+            for shots in (4, 8):
+                assert f'am-sam-{part}_vit-b_{shots}shot_{data}.py' in names
 
 
 class DiceRecorder(Hook):
@@ -99,14 +113,19 @@ def test_tiny_am_sam_run_on_human_images_raises_d2_dice(tmp_path, tiny_ckpt, mon
     cfg.model.sam_checkpoint = tiny_ckpt
     cfg.work_dir = str(tmp_path)
     cfg.log_level = 'WARNING'
+    monkeypatch.setattr(detector_boxes, '_MEMORY', OrderedDict())  # count from an empty cache
+    runs = []  # image files the detector ran on (D1, D2 and test pipelines together)
+    detect = DetectorBoxes.detect
+    monkeypatch.setattr(DetectorBoxes, 'detect',
+                        lambda self, path: runs.append(path) or detect(self, path))
     runner = Runner.from_cfg(cfg)
-    (box, ) = [m for m in runner.model.modules() if type(m).__name__ == 'DetectorBoxPrompt']
+    (box, ) = [m for m in runner.model.modules() if type(m).__name__ == 'DataSamplePrompt']
     prompted = []  # (images in the batch, box prompts the detector gave)
-    detector_forward = box.forward
+    box_forward = box.forward
 
-    def count_boxes(prompt_encoder, image_embeddings, data_samples):
-        out = detector_forward(prompt_encoder, image_embeddings, data_samples)
-        prompted.append((len(data_samples), sum(pb.sparse.shape[0] for pb in out)))
+    def count_boxes(ctx):
+        out = box_forward(ctx)
+        prompted.append((len(ctx.data_samples), sum(pb.sparse.shape[0] for pb in out)))
         return out
 
     box.forward = count_boxes
@@ -125,5 +144,5 @@ def test_tiny_am_sam_run_on_human_images_raises_d2_dice(tmp_path, tiny_ckpt, mon
     assert len(d2) == 4 and hook.upper_steps == 80
     assert all(sorted(paths) == sorted(d2) for paths in hook.visited.values())
     assert prompted and all(n == boxes for n, boxes in prompted)  # one box per image
-    assert box.cache.misses == 8  # D1 + D2: each image file once, then the cache
+    assert len(runs) == len(set(runs)) == 8  # D1 + D2: each image file once, then the cache
     assert glob.glob(str(tmp_path / 'best_Dice.foreground_epoch_*.pth'))

@@ -3,8 +3,8 @@ import pytest
 import torch
 from mmseg.registry import MODELS
 
-from mmsam_prompt.models.reference_sam import build_reference_sam
-from mmsam_prompt.models.sam_checkpoint import SAMCheckpointError
+from mmsam_prompt.models.sam.reference_sam import build_reference_sam
+from mmsam_prompt.models.checkpoints.sam_checkpoint import SAMCheckpointError
 
 
 def build_backbone(arch, ckpt, img_size=1024):

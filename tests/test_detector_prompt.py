@@ -1,18 +1,24 @@
-"""DetectorBoxPrompt: a frozen mmdet detector (YOLOX-tiny, random weights) gives SAM box prompts."""
+"""DetectorBoxes: a frozen mmdet detector (YOLOX-tiny, random weights) in the data pipeline gives
+SAM box prompts, read by DataSamplePrompt and mapped into the network input by SampleFrame."""
+import os
 import os.path as osp
+import pickle
 
+import numpy as np
 import pytest
 import torch
-from mmcv.transforms import Compose
+from mmcv.transforms import Compose as McvCompose
+from mmengine.dataset import Compose
 from mmengine.registry import DefaultScope
-from mmseg.registry import MODELS
-from mmseg.structures import SegDataSample
+from mmseg.registry import MODELS, TRANSFORMS
 from segment_anything.modeling import PromptEncoder
 
 from conftest import HUMAN, require_shared_data
-from helpers import LogCatcher, build_model, model_cfg, predict
-from mmsam_prompt.models.prompts.detector_box_prompt import (DetectorBoxPrompt,
-                                                             DetectorCheckpointError)
+from helpers import META_KEYS, LogCatcher, build_model, model_cfg, predict
+from mmsam_prompt.datasets.transforms import detector_boxes as db
+from mmsam_prompt.datasets.transforms import (DetectorBoxes, DetectorCheckpointError,
+                                              load_detector_config, read_detector_checkpoint)
+from mmsam_prompt.models.prompt_sources.base import PromptContext
 
 YOLOX = 'mmdet::yolox/yolox_tiny_8xb8-300e_coco.py'
 # 160 px instead of 416 keeps the detector fast on a CPU; score_thr 0 so that the random
@@ -21,14 +27,22 @@ SMALL = {'test_dataloader.dataset.pipeline.1.scale': (160, 160), 'model.test_cfg
 SIZE = 256  # the tiny SAM
 
 
-def source(**kw) -> DetectorBoxPrompt:
+def source(**kw) -> DetectorBoxes:
     kw.setdefault('cfg_options', SMALL)
-    return MODELS.build(dict(type='DetectorBoxPrompt', detector=YOLOX, **kw))
+    return TRANSFORMS.build(dict(type='DetectorBoxes', detector=YOLOX, **kw))
 
 
 def image(i: int) -> str:
     require_shared_data()
     return osp.join(HUMAN, 'images', f'{i}.jpg')
+
+
+@pytest.fixture(autouse=True)
+def fresh_memory():
+    """Each test starts with an empty in-memory detection cache (the detectors stay built)."""
+    db._MEMORY.clear()
+    yield
+    db._MEMORY.clear()
 
 
 @pytest.fixture(scope='module')
@@ -39,23 +53,45 @@ def encoder() -> PromptEncoder:
 
 
 @pytest.fixture(scope='module')
-def det_model(tiny_ckpt):
-    """Tiny SAM whose prompts come from YOLOX-tiny."""
-    torch.manual_seed(0)
-    prompt = dict(type='DetectorBoxPrompt', detector=YOLOX, cfg_options=SMALL, checkpoint=None)
+def data_prompt(encoder):
+    """The model side: DataSamplePrompt as SAMHead builds it."""
+    return MODELS.build(dict(type='DataSamplePrompt'), default_args=dict(
+        img_size=SIZE, embed_size=(16, 16), prompt_encoder=encoder))
+
+
+@pytest.fixture(scope='module')
+def real():
+    """YOLOX-tiny with random weights (one WARNING) as a pipeline step."""
     with LogCatcher() as log:
-        model = build_model(model_cfg('tiny', tiny_ckpt, prompt_source=prompt))
-    model.random_detector_msgs = [m for m in log.msgs if 'detector weights are RANDOM' in m]
-    return model
+        t = source()
+        t.detector  # built here, once per process
+    t.random_detector_msgs = [m for m in log.msgs if 'detector weights are RANDOM' in m]
+    return t
 
 
-def sample(path: str, ori=(200, 300), flip=None) -> SegDataSample:
-    """A data sample of an image of size ``ori`` resized for SAM at 256 px."""
-    scale = SIZE / max(ori)
-    img_shape = (int(ori[0] * scale + 0.5), int(ori[1] * scale + 0.5))
-    return SegDataSample(metainfo=dict(img_path=path, ori_shape=ori, img_shape=img_shape,
-                                       batch_input_shape=(SIZE, SIZE), flip=flip is not None,
-                                       flip_direction=flip))
+def pipe(boxes: DetectorBoxes, flip=None):
+    """LoadImageFromFile -> DetectorBoxes -> SAM resize (256) -> [flip] -> pack with prompts."""
+    steps = [TRANSFORMS.build(dict(type='LoadImageFromFile')), boxes,
+             TRANSFORMS.build(dict(type='SAMResizeLongestSide', target_length=SIZE))]
+    if flip:
+        steps.append(TRANSFORMS.build(dict(type='RandomFlip', prob=1.0, direction=flip)))
+    steps.append(TRANSFORMS.build(dict(type='PackSegInputs', meta_keys=META_KEYS)))
+    return Compose(steps)
+
+
+def packed(boxes: DetectorBoxes, path: str, flip=None):
+    return pipe(boxes, flip)(dict(img_path=path, seg_fields=[], reduce_zero_label=False))
+
+
+def prompt_batches(data_prompt, encoder, samples):
+    ctx = PromptContext.from_batch(encoder, torch.zeros(len(samples), 256, 16, 16), samples)
+    with torch.no_grad():
+        return data_prompt(ctx)
+
+
+def expected(encoder, boxes) -> torch.Tensor:
+    with torch.no_grad():
+        return encoder(points=None, boxes=torch.tensor(boxes, dtype=torch.float32), masks=None)[0]
 
 
 def fake_file(tmp_path, name: str) -> str:
@@ -68,38 +104,42 @@ def inject(monkeypatch, src, dets):
     """Make ``src.detect`` return ``dets`` (boxes, scores, labels lists) and count its calls."""
     calls = []
 
-    def detect(paths):
-        calls.extend(paths)
-        return [tuple(torch.tensor(x, dtype=dt) for x, dt in
-                      zip(dets, (torch.float32, torch.float32, torch.long))) for _ in paths]
+    def detect(path):
+        calls.append(path)
+        return tuple(torch.tensor(x, dtype=dt) for x, dt in
+                     zip(dets, (torch.float32, torch.float32, torch.long)))
 
     monkeypatch.setattr(src, 'detect', detect)
     return calls
 
 
-def run(src, encoder, samples):
-    emb = torch.zeros(len(samples), 256, 16, 16)
-    with torch.no_grad():
-        return src(encoder, emb, samples)
+def count(monkeypatch, src):
+    """Count the real detector runs of ``src``."""
+    calls, real_detect = [], src.detect
+    monkeypatch.setattr(src, 'detect', lambda path: calls.append(path) or real_detect(path))
+    return calls
 
 
-def expected(encoder, boxes) -> torch.Tensor:
-    with torch.no_grad():
-        return encoder(points=None, boxes=torch.tensor(boxes, dtype=torch.float32), masks=None)[0]
+def boxes_of(src, path, ori=(200, 300)):
+    out = src(dict(img_path=path, ori_shape=ori))['prompts']
+    assert out['boxes'].dtype == np.float32 and out['classes'].dtype == np.int64
+    assert out['boxes'].shape == (len(out['classes']), 4)
+    return out['boxes'].tolist(), out['classes'].tolist()
 
 
 def mmdet_top_box(src, path: str) -> torch.Tensor:
-    """The detector's best box (original pixels, clipped), run separately with mmdet's API."""
+    """The detector's best box (original pixels), run separately with mmdet's API."""
     from mmdet.apis import inference_detector
     from mmdet.utils import get_test_pipeline_cfg
     with DefaultScope.overwrite_default_scope('mmdet'):
         steps = [s for s in get_test_pipeline_cfg(src.det_cfg) if 'LoadAnnotations' not in s.type]
-        pred = inference_detector(src.detector, path, test_pipeline=Compose(steps)).pred_instances
+        pred = inference_detector(src.detector, path,
+                                  test_pipeline=McvCompose(steps)).pred_instances
     assert len(pred) > 0
     return pred.bboxes[torch.sort(pred.scores, descending=True, stable=True).indices[0]]
 
 
-def hand_mapped(src, path: str, ds: SegDataSample) -> list:
+def hand_mapped(src, path: str, ds) -> list:
     """The detector's best box scaled into the (unflipped) input frame and clipped, by hand."""
     (oh, ow), (ih, iw) = ds.ori_shape, ds.img_shape
     box = mmdet_top_box(src, path) * torch.tensor([iw / ow, ih / oh, iw / ow, ih / oh])
@@ -108,35 +148,41 @@ def hand_mapped(src, path: str, ds: SegDataSample) -> list:
 
 
 # -- (1) the real detector end to end ---------------------------------------------------------
-def test_real_detector_boxes_reach_sam(det_model, tiny_ckpt):
-    """Same SAM fed the detector's top box by hand (DataSamplePrompt) gives the same logits."""
-    src = det_model.decode_head.prompt_source
-    assert len(det_model.random_detector_msgs) == 1, 'one warning about the random detector'
+def test_real_detector_boxes_reach_sam(real, tiny_ckpt):
+    """SAM with the pipeline's boxes equals the same SAM fed the detector's top box by hand."""
+    assert len(real.random_detector_msgs) == 1, 'one warning about the random detector'
     assert DefaultScope.get_current_instance().scope_name == 'mmseg'  # mmdet's scope was temporary
-    items = [dict(img_path=image(i)) for i in (1, 3)]
-    out = predict(det_model, SIZE, items)
-    ref_model = build_model(model_cfg('tiny', tiny_ckpt))  # DataSamplePrompt, same SAM weights
+    model = build_model(model_cfg('tiny', tiny_ckpt))  # DataSamplePrompt
+    paths = [image(1), image(3)]
+    data = [packed(real, p) for p in paths]
+    with torch.no_grad():
+        out = model.test_step(dict(inputs=[d['inputs'] for d in data],
+                                   data_samples=[d['data_samples'] for d in data]))
     ref_items = []
-    for item, res in zip(items, out):
-        box = mmdet_top_box(src, item['img_path'])
-        h, w = res.ori_shape
+    for path, d in zip(paths, data):
+        box = mmdet_top_box(real, path)
+        h, w = d['data_samples'].ori_shape
         box = torch.stack([box[0].clamp(0, w), box[1].clamp(0, h), box[2].clamp(0, w),
                            box[3].clamp(0, h)])
-        ref_items.append(dict(item, prompts=dict(boxes=[box.tolist()])))
-    ref = predict(ref_model, SIZE, ref_items)
+        prompts = d['data_samples'].metainfo['prompts']  # original pixels, as packed
+        np.testing.assert_allclose(prompts['boxes'], [box.tolist()], rtol=0, atol=1e-4)
+        assert prompts['classes'].tolist() == [1]
+        ref_items.append(dict(img_path=path, prompts=dict(boxes=[box.tolist()])))
+    ref = predict(model, SIZE, ref_items)
     for a, b in zip(out, ref):
         assert a.seg_logits.data.shape == b.seg_logits.data.shape == (2, ) + tuple(a.ori_shape)
         torch.testing.assert_close(a.seg_logits.data, b.seg_logits.data, atol=1e-4, rtol=1e-4)
-    assert src.cache.misses == 2
+    assert real.misses == 2
 
 
-def test_real_detector_mapping_by_hand(det_model, encoder):
+def test_real_detector_mapping_by_hand(real, data_prompt, encoder):
     """The prompt encoder gets the detector's best box scaled to the input frame and clipped."""
-    src = det_model.decode_head.prompt_source
     path = image(2)
-    ds = sample(path, ori=(168, 299))  # 2.jpg is 299 x 168
-    (batch, ) = run(src, encoder, [ds])
-    torch.testing.assert_close(batch.sparse, expected(encoder, [hand_mapped(src, path, ds)]))
+    ds = packed(real, path)['data_samples']
+    assert tuple(ds.ori_shape) == (168, 299)  # 2.jpg is 299 x 168
+    (batch, ) = prompt_batches(data_prompt, encoder, [ds])
+    torch.testing.assert_close(batch.sparse, expected(encoder, [hand_mapped(real, path, ds)]),
+                               atol=1e-4, rtol=1e-4)
     assert batch.class_idx.tolist() == [1] and batch.batch_idx.tolist() == [0]
 
 
@@ -144,99 +190,249 @@ def test_real_detector_mapping_by_hand(det_model, encoder):
 DETS = ([[10, 20, 110, 120], [0, 0, 50, 50], [100, 50, 300, 200], [5, 5, 25, 45]],
         [0.9, 0.5, 0.7, 0.3],
         [0, 2, 0, 2])
-SCALE = (256 / 300, 171 / 200, 256 / 300, 171 / 200)  # ori (200, 300) -> img_shape (171, 256)
-
-
-def scaled(*boxes):
-    """Boxes in original pixels of a (200, 300) image -> the input frame, clipped."""
-    return [[min(v * s, lim) for v, s, lim in zip(b, SCALE, (256, 171, 256, 171))] for b in boxes]
+B = DETS[0]
 
 
 @pytest.mark.parametrize('kw, boxes, classes', [
-    (dict(), scaled(DETS[0][0]), [1]),  # the paper: the single best box
-    (dict(topk=2), scaled(DETS[0][0], DETS[0][2]), [1, 1]),
-    (dict(topk=3, score_thr=0.6), scaled(DETS[0][0], DETS[0][2]), [1, 1]),
-    (dict(det_classes=[2], target_class=3), scaled(DETS[0][1]), [3]),
-    (dict(class_map={2: 1}, topk=5), scaled(DETS[0][1], DETS[0][3]), [1, 1]),
-    (dict(class_map={'0': 2, 2: 1}), scaled(DETS[0][1], DETS[0][0]), [1, 2]),  # best per class
-    (dict(class_map={0: 1, 2: 1}, det_classes=[2]), scaled(DETS[0][1]), [1]),
+    (dict(), [B[0]], [1]),  # the paper: the single best box
+    (dict(topk=2), [B[0], B[2]], [1, 1]),
+    (dict(topk=3, score_thr=0.6), [B[0], B[2]], [1, 1]),
+    (dict(det_classes=[2], target_class=3), [B[1]], [3]),
+    (dict(class_map={2: 1}, topk=5), [B[1], B[3]], [1, 1]),
+    (dict(class_map={'0': 2, 2: 1}), [B[1], B[0]], [1, 2]),  # best per class
+    (dict(class_map={0: 1, 2: 1}, det_classes=[2]), [B[1]], [1]),
 ])
-def test_selection(monkeypatch, tmp_path, encoder, kw, boxes, classes):
+def test_selection(monkeypatch, tmp_path, kw, boxes, classes):
     src = source(**kw)
     inject(monkeypatch, src, DETS)
-    (batch, ) = run(src, encoder, [sample(fake_file(tmp_path, 'a.jpg'))])
-    assert batch.class_idx.tolist() == classes
-    torch.testing.assert_close(batch.sparse, expected(encoder, boxes))
+    assert boxes_of(src, fake_file(tmp_path, 'a.jpg')) == (boxes, classes)
+
+
+def test_best_box_of_any_class_by_default(monkeypatch, tmp_path):
+    """AM-SAM: the single most confident box, whatever its detector class, prompts class 1."""
+    src = TRANSFORMS.build(dict(type='DetectorBoxes', detector=YOLOX, cfg_options=SMALL))
+    assert (src.class_map, src.det_classes, src.target_class, src.topk) == (None, None, 1, 1)
+    dets = ([[1, 2, 30, 40], [50, 60, 150, 160], [7, 8, 9, 10]], [0.4, 0.8, 0.6], [0, 57, 3])
+    inject(monkeypatch, src, dets)
+    assert boxes_of(src, fake_file(tmp_path, 'a.jpg')) == ([[50, 60, 150, 160]], [1])
+
+
+def test_boxes_clipped_to_the_original_image(monkeypatch, tmp_path):
+    src = source(topk=2)
+    inject(monkeypatch, src, ([[-5, 10, 350, 260], [20, -3, 40, 30]], [0.9, 0.8], [0, 0]))
+    assert boxes_of(src, fake_file(tmp_path, 'a.jpg')) == (
+        [[0, 10, 300, 200], [20, 0, 40, 30]], [1, 1])
+
+
+def test_prompts_already_there_are_kept(monkeypatch, tmp_path):
+    src = source()
+    inject(monkeypatch, src, DETS)
+    path = fake_file(tmp_path, 'a.jpg')
+    points = dict(points=[[[5.0, 6.0]]], point_labels=[[1]])
+    out = src(dict(img_path=path, ori_shape=(200, 300), prompts=points))['prompts']
+    assert isinstance(out, list) and out[0] is points and out[1]['boxes'].tolist() == [B[0]]
+    out = src(dict(img_path=path, ori_shape=(200, 300), prompts=[points, points]))['prompts']
+    assert len(out) == 3 and out[2]['classes'].tolist() == [1]
+    with pytest.raises(TypeError, match='appends'):
+        src(dict(img_path=path, ori_shape=(200, 300), prompts='box'))
 
 
 # -- (2) fallback ----------------------------------------------------------------------------
-def test_fallback(monkeypatch, tmp_path, encoder):
+def test_fallback(monkeypatch, tmp_path):
     path = fake_file(tmp_path, 'a.jpg')
     full = source(score_thr=0.95, fallback='full_image', class_map={0: 1, 2: 2})
     inject(monkeypatch, full, DETS)
-    (batch, ) = run(full, encoder, [sample(path)])
-    assert batch.class_idx.tolist() == [1, 2]
-    torch.testing.assert_close(batch.sparse, expected(encoder, [[0, 0, 256, 171]] * 2))
+    assert boxes_of(full, path) == ([[0, 0, 300, 200]] * 2, [1, 2])
     none = source(score_thr=0.95, fallback='none')
     inject(monkeypatch, none, DETS)
-    assert run(none, encoder, [sample(path)]) == []
+    assert boxes_of(none, path) == ([], [])
     with pytest.raises(ValueError, match='fallback'):
         source(fallback='center')
+    with pytest.raises(ValueError, match='topk'):
+        source(topk=0)
+    with pytest.raises(ValueError, match='class_map'):
+        source(class_map={})
 
 
-def test_fallback_none_predicts_background(det_model):
+def test_fallback_none_predicts_background(real, tiny_ckpt):
     """No box survives -> no prompt -> the head predicts background everywhere."""
-    src = det_model.decode_head.prompt_source
-    src.score_thr, src.fallback = 2.0, 'none'
-    try:
-        (res, ) = predict(det_model, SIZE, [dict(img_path=image(4))])
-    finally:
-        src.score_thr, src.fallback = 0.0, 'full_image'
+    model = build_model(model_cfg('tiny', tiny_ckpt))  # DataSamplePrompt, SAMHead
+    none = source(score_thr=2.0, fallback='none')
+    d = packed(none, image(4))
+    assert d['data_samples'].metainfo['prompts']['boxes'].shape == (0, 4)
+    with torch.no_grad():
+        (res, ) = model.test_step(dict(inputs=[d['inputs']], data_samples=[d['data_samples']]))
     assert res.pred_sem_seg.data.sum() == 0
 
 
 # -- (3) once per image; flips ----------------------------------------------------------------
-def test_detector_runs_once_per_image_and_flip_mirrors(monkeypatch, det_model, encoder):
-    src = det_model.decode_head.prompt_source
-    calls = []
-    real = src.detect
-    monkeypatch.setattr(src, 'detect', lambda paths: calls.extend(paths) or real(paths))
+def test_detector_runs_once_per_image_and_flips_mirror(monkeypatch, real, data_prompt, encoder):
+    """One detector run per image file; DataSamplePrompt + SampleFrame mirror the boxes of a
+    horizontally, vertically and diagonally flipped sample."""
+    calls = count(monkeypatch, real)
     path = image(5)
-    ori = (183, 275)  # 5.jpg is 275 x 183
-    hits = src.cache.hits
-    (first, ) = run(src, encoder, [sample(path, ori)])
-    assert calls == [path]
-    samples = [sample(path, ori), sample(path, ori, 'horizontal'), sample(path, ori, 'vertical')]
-    (again, flipped, vflipped) = run(src, encoder, samples)
+    hits = real.hits
+    first = packed(real, path)['data_samples']
+    assert calls == [path] and tuple(first.ori_shape) == (198, 255)  # 5.jpg is 255 x 198
+    flips = ('horizontal', 'vertical', 'diagonal')
+    samples = [packed(real, path)['data_samples']] + [
+        packed(real, path, flip)['data_samples'] for flip in flips]
     assert calls == [path], 'the detector ran again for a cached image'
-    assert src.cache.hits == hits + 3
-    torch.testing.assert_close(again.sparse, first.sparse)
-    ih, iw = sample(path, ori).img_shape
-    x1, y1, x2, y2 = hand_mapped(src, path, sample(path, ori))
-    torch.testing.assert_close(first.sparse, expected(encoder, [[x1, y1, x2, y2]]))
-    torch.testing.assert_close(flipped.sparse, expected(encoder, [[iw - x2, y1, iw - x1, y2]]))
-    torch.testing.assert_close(vflipped.sparse, expected(encoder, [[x1, ih - y2, x2, ih - y1]]))
+    assert real.hits == hits + 4
+    assert [s.flip_direction for s in samples[1:]] == list(flips) and all(
+        s.flip for s in samples[1:])
+    (one, ) = prompt_batches(data_prompt, encoder, [first])
+    again, h, v, d = prompt_batches(data_prompt, encoder, samples)
+    torch.testing.assert_close(again.sparse, one.sparse)
+    ih, iw = first.img_shape
+    x1, y1, x2, y2 = hand_mapped(real, path, first)
+    for batch, box in [(one, [x1, y1, x2, y2]), (h, [iw - x2, y1, iw - x1, y2]),
+                       (v, [x1, ih - y2, x2, ih - y1]), (d, [iw - x2, ih - y2, iw - x1, ih - y1])]:
+        torch.testing.assert_close(batch.sparse, expected(encoder, [box]), atol=1e-4, rtol=1e-4)
+    assert [b.batch_idx.tolist() for b in (again, h, v, d)] == [[0], [1], [2], [3]]
 
 
-def test_duplicates_in_a_batch_run_once(monkeypatch, tmp_path, encoder):
+def test_duplicates_run_once(monkeypatch, tmp_path):
     src = source()
     calls = inject(monkeypatch, src, DETS)
     a, b = fake_file(tmp_path, 'a.jpg'), fake_file(tmp_path, 'b.jpg')
-    out = run(src, encoder, [sample(a), sample(b), sample(a, flip='horizontal')])
-    assert sorted(calls) == sorted([a, b]) and len(out) == 3
-    run(src, encoder, [sample(b), sample(a)])
-    assert len(calls) == 2 and (src.cache.hits, src.cache.misses) == (2, 3)
+    copy_of_a = tmp_path / 'copy.jpg'
+    copy_of_a.write_bytes(open(a, 'rb').read())  # same content, other name: same entry
+    for path in (a, b, a, str(copy_of_a), b):
+        boxes_of(src, path)
+    assert calls == [a, b] and (src.hits, src.misses) == (3, 2)
+    other = source()  # another pipeline of the process: same detector, same memory
+    inject(monkeypatch, other, DETS)
+    boxes_of(other, b)
+    assert (other.hits, other.misses) == (1, 0)
     nocache = source(cache=False)
     calls = inject(monkeypatch, nocache, DETS)
-    run(nocache, encoder, [sample(a)])
-    run(nocache, encoder, [sample(a)])
+    boxes_of(nocache, a)
+    boxes_of(nocache, a)
     assert calls == [a, a]
 
 
-def test_needs_image_file(encoder):
+def test_needs_the_image_file(tmp_path):
     src = source()
-    with pytest.raises(ValueError, match='img_path'):
-        run(src, encoder, [SegDataSample(metainfo=dict(img_shape=(8, 8), ori_shape=(8, 8)))])
+    for path in (None, str(tmp_path / 'missing.jpg')):
+        with pytest.raises(ValueError, match='img_path'):
+            src(dict(img_path=path, ori_shape=(8, 8)))
+    with pytest.raises(KeyError, match='LoadImageFromFile'):
+        src(dict(img_path=fake_file(tmp_path, 'a.jpg')))
+
+
+# -- on-disk cache ---------------------------------------------------------------------------
+def test_disk_cache_round_trip_and_corrupt_entries(monkeypatch, tmp_path):
+    cache_dir = tmp_path / 'det_cache'
+    path = image(7)
+    src = source(cache_dir=str(cache_dir))
+    calls = count(monkeypatch, src)
+    fresh = boxes_of(src, path, ori=_ori(path))
+    assert calls == [path]
+    (entry, ) = [osp.join(d, f) for d, _, fs in os.walk(cache_dir) for f in fs]
+    assert osp.basename(entry) == src.cache_key(path) + '.pt'
+    # a new process (an empty memory) reads the entry back, with weights_only=True
+    db._MEMORY.clear()
+    loads = []
+    real_load = torch.load
+    monkeypatch.setattr(torch, 'load', lambda *a, **k: loads.append(k) or real_load(*a, **k))
+    again = source(cache_dir=str(cache_dir))
+    again_calls = count(monkeypatch, again)
+    assert boxes_of(again, path, ori=_ori(path)) == fresh
+    assert again_calls == [] and (again.hits, again.misses) == (1, 0)
+    assert loads and all(k.get('weights_only') is True for k in loads)
+    # corrupt entries: truncated bytes, and a file that is not one of ours
+    torch.save({'boxes': 'not a tensor', 'scores': 1, 'labels': 2}, tmp_path / 'odd.pt')
+    for content in (b'\x00garbage', (tmp_path / 'odd.pt').read_bytes()):
+        with open(entry, 'wb') as f:
+            f.write(content)
+        db._MEMORY.clear()
+        with LogCatcher() as log:
+            assert boxes_of(again, path, ori=_ori(path)) == fresh
+        said = [m for m in log.msgs if 'corrupt' in m]
+        assert len(said) == 1 and entry in said[0] and '\n' not in said[0], log.msgs
+        assert again_calls == [path]
+        again_calls.clear()
+        assert db._check_detections(real_load(entry, weights_only=True))  # rewritten whole
+    assert not [f for _, _, fs in os.walk(cache_dir) for f in fs if f.endswith('.tmp')]
+    with pytest.raises(ValueError, match='cache_dir'):
+        source(cache=False, cache_dir=str(cache_dir))
+
+
+def _ori(path):
+    import mmcv
+    return mmcv.imread(path).shape[:2]
+
+
+# -- workers and devices ---------------------------------------------------------------------
+def _first(batch):
+    return batch[0]
+
+
+class Files(torch.utils.data.Dataset):
+
+    def __init__(self, paths, steps):
+        self.paths, self.steps = paths, steps
+
+    def __len__(self):
+        return len(self.paths)
+
+    def __getitem__(self, i):
+        out = self.steps(dict(img_path=self.paths[i]))
+        return out['prompts']['boxes']
+
+
+def test_built_lazily_once_per_process(real):
+    """Nothing is built until the first sample; a dataloader worker builds its own detector,
+    the same one (random weights come from ``seed``), and pickling leaves the detector out."""
+    src = source(seed=3)
+    mine = [k for k in db._DETECTORS if k[:2] == (os.getpid(), src._build_key)]
+    assert not mine, 'built before the first sample'
+    assert '_frozen' not in pickle.loads(pickle.dumps(src)).__dict__
+    paths = [image(8), image(9)]
+    steps = Compose([TRANSFORMS.build(dict(type='LoadImageFromFile')), src])
+    loader = torch.utils.data.DataLoader(Files(paths, steps), batch_size=1, num_workers=1,
+                                         collate_fn=_first, multiprocessing_context='fork',
+                                         timeout=300)
+    from_worker = list(loader)
+    assert not [k for k in db._DETECTORS if k[:2] == (os.getpid(), src._build_key)], \
+        'the worker built the detector, not this process'
+    assert src.misses == 0  # counted in the worker
+    here = [steps(dict(img_path=p))['prompts']['boxes'] for p in paths]
+    for a, b in zip(from_worker, here):  # the same detector (a worker's 1 thread sums in
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-3)  # another order: float noise)
+    assert not all(np.array_equal(a, real(dict(img_path=p, ori_shape=_ori(p)))['prompts']['boxes'])
+                   for a, p in zip(here, paths)), 'seed 3 should give another random detector'
+
+
+def test_device_cpu_fallback(monkeypatch, tmp_path):
+    """'auto' runs the detector on the CPU when mmcv's ops lack CUDA (forced here), and gives
+    the CPU's detections; 'cuda' without CUDA is one clear error."""
+    assert isinstance(db.mmcv_has_cuda_ops(), bool)
+    with pytest.raises(ValueError, match='device'):
+        source(device='gpu')
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    assert db.resolve_device('auto') == ('cpu', 'torch has no usable CUDA device')
+    assert db.resolve_device('cpu') == ('cpu', '')
+    with pytest.raises(RuntimeError, match="device='auto'"):
+        db.resolve_device('cuda')
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(db, 'mmcv_has_cuda_ops', lambda: True)
+    assert db.resolve_device('auto') == ('cuda', '')
+    monkeypatch.setattr(db, 'mmcv_has_cuda_ops', lambda: False)
+    device, why = db.resolve_device('auto')
+    assert device == 'cpu' and 'mmcv' in why
+    with pytest.raises(RuntimeError, match='without CUDA') as err:
+        db.resolve_device('cuda:0')
+    assert '\n' not in str(err.value)
+    auto = source(device='auto')
+    with LogCatcher() as log:
+        assert next(auto.detector.parameters()).device.type == 'cpu'
+    assert [m for m in log.msgs if 'runs on the CPU' in m and 'mmcv' in m]
+    path = image(6)
+    got = auto.detect(path)
+    for a, b in zip(got, source(device='cpu').detect(path)):
+        assert torch.equal(a, b)
 
 
 class NotATensor:
@@ -246,30 +442,34 @@ class NotATensor:
 # -- (4) checkpoints --------------------------------------------------------------------------
 @pytest.fixture(scope='module')
 def det_ckpt(tmp_path_factory):
-    """A random detector and its weights saved as an mmengine checkpoint (module. prefixed)."""
-    torch.manual_seed(1)
-    src = source()
+    """Random detector weights (seed 1) saved as an mmengine checkpoint (module. prefixed)."""
+    src = source(seed=1)
     path = tmp_path_factory.mktemp('det') / 'yolox_random.pth'
     state = {'module.' + k: v for k, v in src.detector.state_dict().items()}
     torch.save({'meta': {'epoch': 1}, 'state_dict': state}, path)
     return src, str(path)
 
 
-def test_valid_checkpoint_gives_identical_detections(det_ckpt, tmp_path, monkeypatch):
+def test_valid_checkpoint_gives_identical_detections(det_ckpt, real, tmp_path, monkeypatch):
     src, path = det_ckpt
     loads = []
     real_load = torch.load
     monkeypatch.setattr(torch, 'load', lambda *a, **k: loads.append(k) or real_load(*a, **k))
-    torch.manual_seed(2)  # another random init, overwritten by the checkpoint
     with LogCatcher() as log:
-        loaded = source(checkpoint=path)
+        loaded = source(checkpoint=path)  # seed 0, but the checkpoint's weights
+        loaded.detector
     assert loads and all(k.get('weights_only') is True for k in loads)
     assert not [m for m in log.msgs if 'RANDOM' in m]
     bare = tmp_path / 'bare.pth'
     torch.save(src.detector.state_dict(), bare)
+    want = src.detect(image(6))
     for other in (loaded, source(checkpoint=str(bare))):
-        for a, b in zip(src.detect([image(6)])[0], other.detect([image(6)])[0]):
+        for a, b in zip(want, other.detect(image(6))):
             assert torch.equal(a, b)
+    assert not all(torch.equal(a, b) for a, b in zip(want, real.detect(image(6))))
+    cfg = load_detector_config(YOLOX, SMALL)
+    assert cfg.model.test_cfg.score_thr == 0.0
+    assert set(read_detector_checkpoint(path, src.detector)) == set(src.detector.state_dict())
 
 
 def test_checkpoint_errors(det_ckpt, tmp_path):
@@ -291,22 +491,23 @@ def test_checkpoint_errors(det_ckpt, tmp_path):
              (partial, '90 missing'), (pickled, 'weights_only=True')]
     for file, what in cases:
         with pytest.raises(DetectorCheckpointError) as err:
-            source(checkpoint=str(file))
+            source(checkpoint=str(file)).detector  # missing: at construction; others: at build
         msg = str(err.value)
         assert what in msg and str(file) in msg and '\n' not in msg, msg
 
 
-# -- (5) frozen and outside the state dict ---------------------------------------------------
-def test_detector_frozen_and_not_in_state_dict(det_model, tiny_ckpt):
-    src = det_model.decode_head.prompt_source
-    plain = build_model(model_cfg('tiny', tiny_ckpt))  # the same SAM with DataSamplePrompt
-    assert list(det_model.state_dict()) == list(plain.state_dict())
-    own = {id(p) for p in det_model.parameters()}
-    assert not any(id(p) in own for p in src.detector.parameters())
-    det_model.train()
-    try:
-        assert det_model.training and src.training and not src.detector.training
-        assert not any(m.training for m in src.detector.modules())
-        assert not any(p.requires_grad for p in src.detector.parameters())
-    finally:
-        det_model.eval()
+# -- (5) frozen and outside the model --------------------------------------------------------
+def test_detector_frozen_and_not_in_the_model(real, tiny_ckpt):
+    """The detector lives in the data pipeline: frozen, in eval mode, and no part of the model
+    (AM-SAM's LearnedEmbeddingPrompt reads its boxes with DataSamplePrompt)."""
+    det = real.detector
+    assert not det.training and not any(m.training for m in det.modules())
+    assert not any(p.requires_grad for p in det.parameters())
+    prompt = dict(type='LearnedEmbeddingPrompt', box_source=dict(type='DataSamplePrompt'))
+    model = build_model(model_cfg('tiny', tiny_ckpt, prompt_source=prompt))
+    plain = build_model(model_cfg('tiny', tiny_ckpt, prompt_source=dict(
+        type='LearnedEmbeddingPrompt')))
+    assert list(model.state_dict()) == list(plain.state_dict())
+    own = {id(p) for p in model.parameters()}
+    assert not any(id(p) in own for p in det.parameters())
+    assert not any(type(m).__module__.startswith('mmdet') for m in model.modules())

@@ -4,7 +4,7 @@ import torch
 from mmengine.runner import Runner
 
 from helpers import LogCatcher, build_model, model_cfg
-from mmsam_prompt.models.frozen_output_cache import FrozenOutputCache
+from mmsam_prompt.models.caching.frozen_output_cache import FrozenOutputCache
 from test_tools import resume_cfg, trained_weights
 
 
@@ -118,7 +118,7 @@ def test_disk_entries_and_fp16(tmp_path, tiny_ckpt):
 def test_zero_dim_buffers_and_outputs_are_cached():
     """0-d tensors (BatchNorm's num_batches_tracked in a detector, a scalar output) are hashed
     and stored like any other."""
-    from mmsam_prompt.models.frozen_output_cache import FrozenOutputCache
+    from mmsam_prompt.models.caching.frozen_output_cache import FrozenOutputCache
     cache = FrozenOutputCache()
     module = torch.nn.BatchNorm1d(2).requires_grad_(False)
     calls = []

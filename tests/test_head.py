@@ -5,8 +5,8 @@ from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
 from helpers import build_model, model_cfg
-from mmsam_prompt.models.prompts.grid_point_prompt import point_grid
-from mmsam_prompt.models.prompts.gt_box_prompt import mask_to_box
+from mmsam_prompt.models.prompt_common.points import mask_to_box, point_grid
+from mmsam_prompt.structures import SampleFrame
 
 
 def sample(gt=None, img_shape=(256, 192), prompts=None, ori_shape=None):
@@ -47,7 +47,7 @@ def test_several_prompts_of_one_class_merge_by_max(tiny_ckpt):
 
         def low(prompts):
             return head.prompt_logits(
-                emb, head.prompt_source(head.prompt_encoder, emb, [sample(prompts=prompts)]))[0, 1]
+                emb, head.prompts(emb, [sample(prompts=prompts)]))[0, 1]
 
         la, lb, both = low(a), low(b), low([a, b])
     assert not torch.allclose(la, lb)
@@ -58,11 +58,11 @@ def test_gt_box_prompt_boxes_and_frames():
     gt = torch.zeros(40, 30, dtype=torch.long)
     gt[5:11, 7:20] = 1
     assert mask_to_box(gt == 1).tolist() == [7, 5, 19, 10]
-    from mmsam_prompt.models.prompts.base_prompt_source import input_frame_scale
+    frame = SampleFrame((40, 30), (80, 60))
     # ground truth at native resolution (test): scaled to the resized image
-    assert input_frame_scale(sample(img_shape=(80, 60)), (40, 30)) == (2.0, 2.0)
+    assert frame.map_scale((40, 30), (256, 256)) == (2.0, 2.0)
     # padded ground truth (training): already in the input frame
-    assert input_frame_scale(sample(img_shape=(80, 60)), (256, 256)) == (1.0, 1.0)
+    assert frame.map_scale((256, 256), (256, 256)) == (1.0, 1.0)
 
 
 def test_gt_box_prompt_skips_background_and_ignore(tiny_ckpt):
@@ -73,9 +73,9 @@ def test_gt_box_prompt_skips_background_and_ignore(tiny_ckpt):
     gt[100:120, :] = 255
     head = model.decode_head
     emb = torch.zeros(1, 256, 16, 16)
-    batches = head.prompt_source(head.prompt_encoder, emb, [sample(gt=gt)])
+    batches = head.prompts(emb, [sample(gt=gt)])
     assert len(batches) == 1 and batches[0].class_idx.tolist() == [2]
-    empty = head.prompt_source(head.prompt_encoder, emb, [sample(gt=np.zeros((256, 192)))])
+    empty = head.prompts(emb, [sample(gt=np.zeros((256, 192)))])
     assert empty == []
 
 
@@ -94,7 +94,7 @@ def test_grid_modes(tiny_ckpt):
         head = model.decode_head
         with torch.no_grad():
             emb = model.extract_feat(x)[0]
-            (batch, ) = head.prompt_source(head.prompt_encoder, emb, [sample()])
+            (batch, ) = head.prompts(emb, [sample()])
             assert len(batch) == n
             assert batch.sparse.shape[1] == (10 if mode == 'joint' else 2)  # + padding point
 

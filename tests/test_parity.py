@@ -9,8 +9,8 @@ from segment_anything import SamPredictor
 
 from conftest import HUMAN, require_shared_data
 from helpers import build_model, model_cfg, predict
-from mmsam_prompt.models.reference_sam import build_reference_sam
-from mmsam_prompt.models.sam_checkpoint import resize_image_encoder_weights
+from mmsam_prompt.models.sam.reference_sam import build_reference_sam
+from mmsam_prompt.models.checkpoints.sam_checkpoint import resize_image_encoder_weights
 
 
 

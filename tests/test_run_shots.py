@@ -1,12 +1,11 @@
 """tools/run_shots.py: aggregation, reports, the KShotDataset check, and a resumable sweep."""
 import csv
 import os
-import subprocess
-import sys
 
 import pytest
 
 from conftest import REPO, require_shared_data
+from helpers import run_tool
 from mmsam_prompt.tools.shots_sweep import run_config, summarize, summary_markdown, write_reports
 
 PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
@@ -51,11 +50,7 @@ def test_config_without_kshot_names_the_fix(tmp_path):
 
 
 def run_sweep(args):
-    proc = subprocess.run([sys.executable, 'tools/run_shots.py', *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=300)
-    out = proc.stdout + proc.stderr
-    assert proc.returncode == 0, out[-4000:]
-    return out
+    return run_tool('run_shots.py', args, timeout=300)
 
 
 def test_sweep_end_to_end_and_resume(tmp_path, tiny_ckpt):

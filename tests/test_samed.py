@@ -11,9 +11,9 @@ from mmseg.registry import DATASETS, MODELS
 from conftest import REPO, require_shared_data
 from helpers import LogCatcher, square_sample
 from mmsam_prompt.models.backbones.sam_image_encoder import SAMImageEncoder
-from mmsam_prompt.models.lora import LoRALinear, lora_parameters
-from mmsam_prompt.models.reference_sam import build_reference_sam
-from mmsam_prompt.models.sam_checkpoint import SAMCheckpointError
+from mmsam_prompt.models.adapters.lora import LoRALinear, lora_parameters
+from mmsam_prompt.models.sam.reference_sam import build_reference_sam
+from mmsam_prompt.models.checkpoints.sam_checkpoint import SAMCheckpointError
 
 TINY_CFG = osp.join(REPO, 'configs/samed/samed_tiny_vikram-human.py')
 VIT_B_CFG = osp.join(REPO, 'configs/samed/samed_vit-b_16shot_vikram-human.py')
@@ -107,7 +107,7 @@ def test_default_prompt_is_sams_no_prompt(tiny_ckpt):
     samples = [square_sample(torch.zeros(256, 256, dtype=torch.long)) for _ in range(2)]
     head = model.decode_head
     with torch.no_grad():
-        (batch, ) = head.prompt_source(head.prompt_encoder, emb, samples)
+        (batch, ) = head.prompts(emb, samples)
         assert batch.sparse.shape == (2, 0, 256) and batch.dense.shape == (1, 256, 16, 16)
         assert batch.batch_idx.tolist() == [0, 1] and batch.class_idx.tolist() == [1, 1]
         ours = head.forward((emb, ), samples)

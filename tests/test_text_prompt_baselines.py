@@ -9,16 +9,15 @@ from mmseg.utils import tokenize
 from helpers import (CAMVID_CLASSES, TINY_TEXT, assert_gradients_only_in, build_model,
                      tiny_camvid_cfg)
 from helpers import square_sample as sample
-from mmsam_prompt.models.prompts import CoOpPrompt, LOCNPrompt
-from mmsam_prompt.models.prompts.clip_text import eos_features
-from mmsam_prompt.models.prompts.sem_prompt import build_text_encoder
+from mmsam_prompt.models.prompt_learners import CoOpPrompt, LOCNPrompt
+from mmsam_prompt.models.prompt_common.text import build_text_encoder, eos_features
 
 CLASSES = CAMVID_CLASSES
 LEARNED = {'coop': 'context', 'locn': 'name_embeddings'}
 
 
 def baseline_cfg(name, ckpt, classes=CLASSES, text_checkpoint=None):
-    return tiny_camvid_cfg(name, ckpt, classes, text_checkpoint=text_checkpoint)
+    return tiny_camvid_cfg(name, ckpt, classes, num_points=4, text_checkpoint=text_checkpoint)
 
 
 def test_eos_features_equal_clip_encode_text():
@@ -30,11 +29,14 @@ def test_eos_features_equal_clip_encode_text():
 
 
 def test_sequences_at_initialisation_are_the_plain_sentences():
-    """LOCN, and CoOp with 4 context tokens from "a photo of a", start as CLIP on the sentence."""
+    """LOCN, and CoOp with 4 context tokens from "a photo of a", start as CLIP on the sentence
+    (CLIP's full 77-token sequences: the stored ones end after the last end-of-text token, which
+    the causal mask makes exact)."""
     classes = ('Sky', 'SignSymbol', 'Pedestrian')
     sentences = tokenize([f'a photo of a {c}.' for c in classes])
     for prompt in (LOCNPrompt(classes, text_encoder=TINY_TEXT),
                    CoOpPrompt(classes, num_context=4, text_encoder=TINY_TEXT)):
+        assert prompt.token_ids.shape[1] == int(sentences.argmax(dim=1).max()) + 1 < 77
         with torch.no_grad():
             torch.testing.assert_close(prompt.text_features(),
                                        prompt.text_encoder.encode_text(sentences),
@@ -59,7 +61,9 @@ def test_only_learned_tokens_train_and_text_transformer_runs_every_step(name, ti
     calls = []
     semantic.text_encoder.transformer[0].register_forward_hook(lambda *a: calls.append(1))
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
-    assert trainable == {f'decode_head.prompt_source.semantic.{LEARNED[name]}'}
+    prefix = 'decode_head.prompt_source.'  # the learned tokens and SSPrompt's map G
+    assert trainable == {f'{prefix}semantic.{LEARNED[name]}', f'{prefix}token_to_text.weight',
+                         f'{prefix}token_to_text.bias'}
     optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=1.0)
     gt = np.random.default_rng(0).integers(0, 11, (256, 256))
     x, samples = torch.randn(2, 3, 256, 256), [sample(gt), sample(gt[::-1].copy())]
@@ -70,7 +74,7 @@ def test_only_learned_tokens_train_and_text_transformer_runs_every_step(name, ti
         assert_gradients_only_in(model, trainable)
         optimizer.step()
         assert len(calls) == step + 1  # one text-transformer pass (all K classes) per step
-    assert semantic().shape == (11, 256)
+    assert semantic().shape == (11, 64)  # the (tiny) text encoder's output space, like SemPrompt
     assert not torch.allclose(semantic(), before)
 
 

@@ -11,13 +11,15 @@ from segment_anything.modeling import PromptEncoder
 
 from helpers import REPO, TINY_TEXT, assert_gradients_only_in, build_model
 from helpers import square_sample as sample
-from mmsam_prompt.models.prompts import SpaPrompt, VSPLPrompt
-from mmsam_prompt.models.prompts.grid_point_prompt import point_grid
+from mmsam_prompt.models.prompt_learners import SpaPrompt, VSPLPrompt
+from mmsam_prompt.models.prompt_sources import PromptContext
+from mmsam_prompt.structures import SampleFrame
 
 SETS = {  # set name in the file names: number of classes
-    'cityscapes': 19, 'bdd100k': 19, 'mapillary': 65, 'ade20k': 150, 'pascal-context-59': 59,
+    'cityscapes': 19, 'bdd100k': 19, 'mapillary': 19, 'ade20k': 150, 'pascal-context-59': 59,
     'acdc': 19}
-OTHER_SETS = {'camvid': 11, 'vikram-human': 2}
+OTHER_SETS = {'camvid': 11, 'vikram-human': 2, 'mapillary-65': 65}
+SHAPES = [(256, 192), (100, 256)]  # two images' valid regions in a 256 input
 
 
 def prompt_encoder(size: int = 256) -> PromptEncoder:
@@ -26,51 +28,56 @@ def prompt_encoder(size: int = 256) -> PromptEncoder:
                          input_image_size=(size, size), mask_in_chans=16).requires_grad_(False)
 
 
+def context(pe: PromptEncoder, shapes=SHAPES) -> PromptContext:
+    return PromptContext(pe, (len(shapes), 256) + pe.image_embedding_size, torch.device('cpu'),
+                         [SampleFrame(s, s) for s in shapes], [])
+
+
 def test_vspl_starts_at_spaprompt_default_tokens():
     pe = prompt_encoder()
-    spa, vspl = SpaPrompt(num_points=100, mode='default'), VSPLPrompt(num_points=100)
-    spa.setup(pe)
-    vspl.setup(pe)
-    torch.testing.assert_close(vspl.coords(), point_grid(10, 256, 256), atol=1e-4, rtol=0)
-    torch.testing.assert_close(vspl(), spa(), atol=1e-5, rtol=1e-5)
-    assert vspl().shape == (100, 256)
+    args = dict(img_size=256, embed_size=(16, 16), prompt_encoder=pe)
+    spa, vspl = SpaPrompt(num_points=100, mode='default', **args), VSPLPrompt(100, **args)
+    ctx = context(pe)
+    torch.testing.assert_close(vspl.coords(ctx), spa.default_points(ctx), atol=1e-4, rtol=0)
+    torch.testing.assert_close(vspl(ctx), spa(ctx), atol=1e-5, rtol=1e-5)
+    assert vspl(ctx).shape == (2, 100, 256)
     # the encoder is referenced, not owned: only the coordinates are in VSPL's state
     assert list(vspl.state_dict()) == ['coord_logits']
     assert [n for n, _ in vspl.named_parameters()] == ['coord_logits']
 
 
-def test_vspl_needs_setup_and_a_square_number():
-    with pytest.raises(RuntimeError, match='setup'):
-        VSPLPrompt(num_points=4)()
+def test_vspl_needs_a_square_number():
     with pytest.raises(ValueError, match='square'):
         VSPLPrompt(num_points=10)
 
 
-def test_vspl_coordinates_stay_inside_the_image_after_a_large_step():
-    vspl = VSPLPrompt(num_points=16)
-    vspl.setup(prompt_encoder(256))
-    xy = vspl.coords()
-    (xy * torch.linspace(-1, 1, 32).reshape(16, 2)).sum().backward()  # out on every side
+def test_vspl_coordinates_stay_inside_each_image_after_a_large_step():
+    vspl = VSPLPrompt(num_points=16, img_size=256)
+    ctx = context(prompt_encoder(256))
+    xy = vspl.coords(ctx)
+    (xy * torch.linspace(-1, 1, 64).reshape(2, 16, 2)).sum().backward()  # out on every side
     with torch.no_grad():
         vspl.coord_logits -= 1e6 * vspl.coord_logits.grad
-        xy = vspl.coords()
-    assert (xy >= 0).all() and (xy <= 256).all()
-    assert (xy.min(0).values < 1).all() and (xy.max(0).values > 255).all()  # really pushed out
-    assert torch.isfinite(vspl()).all()
+        xy = vspl.coords(ctx)
+    for (h, w), pts in zip(SHAPES, xy):
+        assert (pts >= 0).all() and (pts[:, 0] <= w).all() and (pts[:, 1] <= h).all()
+        assert pts[:, 0].min() < 1 and pts[:, 0].max() > w - 1  # really pushed out
+    assert torch.isfinite(vspl(ctx)).all()
 
 
 def test_vspl_config_trains_only_the_coordinates_through_the_frozen_encoder(tiny_ckpt):
     cfg = Config.fromfile(f'{REPO}/configs/ssprompt/vspl_tiny_camvid.py')
     cfg.model.sam_checkpoint = tiny_ckpt
     cfg.model.decode_head.prompt_source.semantic.text_encoder = TINY_TEXT
+    cfg.model.decode_head.prompt_source.spatial.num_points = 4
     model = build_model(cfg).train()
     head = model.decode_head
     assert isinstance(head.prompt_source.spatial, VSPLPrompt)
-    assert head.prompt_source.spatial._prompt_encoder is head.prompt_encoder
     trainable = [n for n, p in model.named_parameters() if p.requires_grad]
-    assert trainable == ['decode_head.prompt_source.spatial.coord_logits']
+    prefix = 'decode_head.prompt_source.'  # the coordinates and SSPrompt's map G
+    assert trainable == [prefix + 'spatial.coord_logits', prefix + 'token_to_text.weight',
+                         prefix + 'token_to_text.bias']
     keys = list(model.state_dict())
-    assert not any('_prompt_encoder' in k for k in keys)
     assert len([k for k in keys if k.endswith('pe_layer.positional_encoding_gaussian_matrix')]) == 1
 
     gt = np.random.default_rng(0).integers(0, 11, (256, 256))
@@ -102,7 +109,7 @@ def test_paper_config(name):
     # vit-b SAM at 1024 px, only the prompts trained, the paper's schedule
     assert cfg.model.backbone.arch == 'vit-b' and head.img_size == 1024
     assert head.background_index is None and head.trainable == ()
-    assert head.prompt_source.type == 'SSPrompt'
+    assert head.prompt_source.type == 'SSPrompt' and head.prompt_source.train_mapping
     assert [t.target_length for t in train_set.pipeline
             if t.type == 'SAMResizeLongestSide'] == [1024]
     assert cfg.optim_wrapper.optimizer == dict(type='SGD', lr=0.01, momentum=0.9,

@@ -30,7 +30,7 @@ from mmseg.registry import DATASETS, MODELS  # noqa: E402
 from mmseg.utils import register_all_modules  # noqa: E402
 
 import mmsam_prompt  # noqa: E402,F401
-from mmsam_prompt.models.reference_sam import random_sam_state_dict  # noqa: E402
+from mmsam_prompt.models.sam.reference_sam import random_sam_state_dict  # noqa: E402
 from mmsam_prompt.utils.benchmark import emit, median, peak_rss_mib, run_modes  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))

@@ -24,9 +24,9 @@ from mmengine.runner import Runner  # noqa: E402
 
 import mmsam_prompt  # noqa: F401,E402  (registers the components)
 from mmsam_prompt.datasets.synthetic import make_synthetic_binary_dataset  # noqa: E402
-from mmsam_prompt.models.reference_sam import random_sam_state_dict  # noqa: E402
-from mmsam_prompt.models.sam_arch import infer_arch  # noqa: E402
-from mmsam_prompt.models.sam_checkpoint import load_sam_weights  # noqa: E402
+from mmsam_prompt.models.sam.reference_sam import random_sam_state_dict  # noqa: E402
+from mmsam_prompt.models.sam.sam_arch import infer_arch  # noqa: E402
+from mmsam_prompt.models.checkpoints.sam_checkpoint import load_sam_weights  # noqa: E402
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 

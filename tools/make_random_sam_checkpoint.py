@@ -11,8 +11,8 @@ import os.path as osp
 
 import torch
 
-from mmsam_prompt.models.reference_sam import random_sam_state_dict
-from mmsam_prompt.models.sam_arch import SAM_ARCHS
+from mmsam_prompt.models.sam.reference_sam import random_sam_state_dict
+from mmsam_prompt.models.sam.sam_arch import SAM_ARCHS
 
 
 def main(argv=None):

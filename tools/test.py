@@ -6,10 +6,15 @@
 CHECKPOINT may be a checkpoint written by tools/train.py or an official SAM file
 (``sam_vit_b_01ec64.pth``, keys ``image_encoder.*``): the latter is loaded into the SAM model
 unchanged (as ``model.sam_checkpoint``) for zero-shot evaluation.
+
+Known errors end the run with one line ``error: ...`` and exit status 1; ``--debug`` (or
+``MMSAM_DEBUG=1``) shows the traceback. ``--launcher pytorch`` without a GPU runs on the CPU with
+gloo (``tools/dist_test.sh``).
 """
 import argparse
 import os
 import os.path as osp
+import sys
 import warnings
 
 # mmengine imports pkg_resources, which setuptools (pinned <81 for mmcv's build) flags
@@ -20,6 +25,8 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmsam_prompt.utils import load_config  # noqa: E402
+from mmsam_prompt.utils.cli import run_cli  # noqa: E402
+from mmsam_prompt.utils.distributed import prepare_cpu_distributed  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -37,6 +44,8 @@ def parse_args(argv=None):
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
     parser.add_argument('--tta', action='store_true', help='test time augmentation')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    parser.add_argument('--debug', action='store_true',
+                        help='show the traceback of known errors instead of one line')
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
@@ -96,9 +105,10 @@ def build_cfg(args) -> Config:
 def main(argv=None):
     args = parse_args(argv)
     cfg = build_cfg(args)
+    prepare_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     return runner.test()
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_cli(main))

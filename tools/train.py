@@ -1,9 +1,14 @@
 """Train an mmsam_prompt (or any mmseg) config. Same arguments as mmseg's tools/train.py.
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume] [--amp] [--cfg-options k=v ...]
+
+Known errors (bad data, config mismatches, unwritable work dir, unreadable checkpoints) end the
+run with one line ``error: ...`` and exit status 1; ``--debug`` (or ``MMSAM_DEBUG=1``) shows the
+traceback. ``--launcher pytorch`` without a GPU runs on the CPU with gloo (``tools/dist_train.sh``).
 """
 import argparse
 import os
+import sys
 import warnings
 
 # mmengine imports pkg_resources, which setuptools (pinned <81 for mmcv's build) flags
@@ -15,6 +20,8 @@ from mmengine.logging import print_log  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmsam_prompt.utils import load_config  # noqa: E402
+from mmsam_prompt.utils.cli import run_cli  # noqa: E402
+from mmsam_prompt.utils.distributed import prepare_cpu_distributed  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -33,6 +40,8 @@ def parse_args(argv=None):
         '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    parser.add_argument('--debug', action='store_true',
+                        help='show the traceback of known errors instead of one line')
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
@@ -58,9 +67,10 @@ def build_cfg(args) -> Config:
 def main(argv=None):
     args = parse_args(argv)
     cfg = build_cfg(args)
+    prepare_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(run_cli(main))

@@ -13,5 +13,5 @@ val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=10, log_metric_by_epoch=True),
-    checkpoint=dict(type='CheckpointHook', by_epoch=True, interval=10, max_keep_ckpts=1))
+    checkpoint=dict(type='SafeCheckpointHook', by_epoch=True, interval=10, max_keep_ckpts=1))
 log_processor = dict(by_epoch=True)

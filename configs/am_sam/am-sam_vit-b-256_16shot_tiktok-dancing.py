@@ -7,7 +7,7 @@ model = dict(
     backbone=dict(img_size=256),
     decode_head=dict(img_size=256))
 train_dataloader = dict(
-    dataset=dict(shots=16, dataset=dict(pipeline=_base_.sam_train_pipeline_256)))
+    dataset=dict(shots=16, dataset=dict(pipeline=_base_.am_sam_train_pipeline_256)))
 val_dataloader = dict(
-    dataset=dict(shots=16, dataset=dict(pipeline=_base_.sam_test_pipeline_256)))
-test_dataloader = dict(dataset=dict(pipeline=_base_.sam_test_pipeline_256))
+    dataset=dict(shots=16, dataset=dict(pipeline=_base_.am_sam_test_pipeline_256)))
+test_dataloader = dict(dataset=dict(pipeline=_base_.am_sam_test_pipeline_256))

@@ -1,5 +1,5 @@
 # AM-SAM on 16 shots of ISIC 2018, SAM vit-b at 1024 px.
-# D1 / D2 / test: ../_base_/datasets/isic2018_d1d2.py
-_base_ = ['./am-sam_vit-b_common.py', '../_base_/datasets/isic2018_d1d2.py']
+# Data, detector and pipelines: ./am-sam_vit-b_8shot_isic2018.py
+_base_ = ['./am-sam_vit-b_8shot_isic2018.py']
 train_dataloader = dict(dataset=dict(shots=16))
 val_dataloader = dict(dataset=dict(shots=16))

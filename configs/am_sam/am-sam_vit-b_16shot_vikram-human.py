@@ -1,5 +1,5 @@
 # AM-SAM on 16 shots of the Vikram Shenoy human set, SAM vit-b at 1024 px.
-# D1 / D2 / test: ../_base_/datasets/vikram_human_seg_d1d2.py
-_base_ = ['./am-sam_vit-b_common.py', '../_base_/datasets/vikram_human_seg_d1d2.py']
+# Data, detector and pipelines: ./am-sam_vit-b_8shot_vikram-human.py
+_base_ = ['./am-sam_vit-b_8shot_vikram-human.py']
 train_dataloader = dict(dataset=dict(shots=16))
 val_dataloader = dict(dataset=dict(shots=16))

@@ -21,7 +21,8 @@ model = dict(
         num_classes=2,
         norm_cfg=norm_cfg,
         loss_decode=[
-            dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.2),
+            dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.2,
+                 avg_non_ignore=True),  # padding is labelled ignore
             dict(type='ClassDiceLoss', loss_weight=0.8)
         ]),
     auxiliary_head=dict(num_classes=2, norm_cfg=norm_cfg))

@@ -3,4 +3,4 @@
 #   python tools/test.py configs/sam/sam_vit-b_point-grid_vikram-human.py /path/to/sam_vit_b_01ec64.pth
 _base_ = ['./sam_vit-b_gt-box_vikram-human.py']
 model = dict(decode_head=dict(prompt_source=dict(
-    _delete_=True, type='GridPointPrompt', points_per_side=10, mode='joint', class_index=1)))
+    _delete_=True, type='GridPointPrompt', points_per_side=10, mode='joint', target_class=1)))

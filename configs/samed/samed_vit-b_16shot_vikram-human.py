@@ -22,7 +22,8 @@ model = dict(
         trainable=('mask_decoder', ),
         prompt_source=dict(_delete_=True, type='DefaultPrompt', target_class=1),
         loss_decode=[
-            dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.2),
+            dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.2,
+                 avg_non_ignore=True),  # padding is labelled ignore
             dict(type='ClassDiceLoss', loss_weight=0.8)
         ]))
 # 16 images drawn (class-covering, seed 0) from the human set's training pool

@@ -1,8 +1,7 @@
-# LOCN baseline (paper's Table 2, text side): learnable class-name token embeddings in the fixed
-# template "a photo of a {}." through the frozen CLIP text transformer in every training step;
-# spatial prompts at their defaults. Only the class-name embeddings train.
-# Weights: model.sam_checkpoint=... and
-#   model.decode_head.prompt_source.semantic.text_checkpoint=<CLIP text encoder, mmseg format>.
+# LOCN (Table 2, "Learning to Name Classes"): each class name's token embeddings learned inside
+# "a photo of a {}.", through the frozen CLIP text transformer in every training step; spatial
+# prompts at their defaults. Same classification path as SemPrompt (map G, temperature).
+# Tiny SAM at 256 px on CamVid: the CPU check of locn_vit-b_16shot_<set>.py.
 _base_ = ['./ssprompt_tiny_camvid.py']
 model = dict(decode_head=dict(prompt_source=dict(
     spatial=dict(mode='default'),

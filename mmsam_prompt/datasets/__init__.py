@@ -3,7 +3,7 @@ from .binary_seg_dataset import BinarySegDataset
 from .camvid import CamVidDataset
 from .kshot_dataset import KShotDataset
 from .label_map_dataset import LabelMapSegDataset
-from .transforms import SAMResizeLongestSide
+from .transforms import DetectorBoxes, SAMResizeLongestSide
 
 __all__ = ['ACDCDataset', 'BinarySegDataset', 'CamVidDataset', 'ConditionIoUMetric',
-           'KShotDataset', 'LabelMapSegDataset', 'SAMResizeLongestSide']
+           'DetectorBoxes', 'KShotDataset', 'LabelMapSegDataset', 'SAMResizeLongestSide']

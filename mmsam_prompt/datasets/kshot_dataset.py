@@ -7,15 +7,17 @@ from typing import Dict, List, Optional, Sequence, Union
 import numpy as np
 from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
-from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.registry import DATASETS
+
+from .dataset_walk import walk_dataset
+from .mask_io import load_seg_map
 
 
 def image_classes(data_info: dict, ignore_index: int = 255) -> List[int]:
     """Classes labelled in one image, read exactly as ``LoadAnnotations`` reads its mask
-    (``label_map``, ``reduce_zero_label``); ``ignore_index`` is not a class."""
-    results = LoadAnnotations()(dict(copy.deepcopy(data_info), seg_fields=[]))
-    labels = np.unique(results['gt_seg_map'])
+    (``label_map``, ``reduce_zero_label``, a binary set's foreground values); ``ignore_index``
+    is not a class. A mask that cannot be read is a ``DataError`` naming it."""
+    labels = np.unique(load_seg_map(data_info))
     return [int(c) for c in labels if c != ignore_index]
 
 
@@ -149,8 +151,13 @@ class KShotDataset:
 
 def find_kshot(dataset) -> Optional[KShotDataset]:
     """The KShotDataset inside (possibly nested) dataset wrappers, or None."""
-    while dataset is not None:
-        if isinstance(dataset, KShotDataset):
-            return dataset
-        dataset = getattr(dataset, 'dataset', None)
-    return None
+    return next((d for d in walk_dataset(dataset) if isinstance(d, KShotDataset)), None)
+
+
+def find_kshot_cfg(dataset_cfg) -> Optional[dict]:
+    """The ``KShotDataset`` entry in a (possibly wrapped) data set config, or None."""
+    def is_kshot(cfg) -> bool:
+        kind = cfg.get('type') if isinstance(cfg, dict) else None
+        return kind is KShotDataset or (isinstance(kind, str) and
+                                        kind.split('.')[-1] == 'KShotDataset')
+    return next((d for d in walk_dataset(dataset_cfg) if is_kshot(d)), None)

@@ -1,3 +1,4 @@
 from .per_class_iou_metric import PerClassIoUMetric
+from .per_image_dice_metric import PerImageDiceMetric
 
-__all__ = ['PerClassIoUMetric']
+__all__ = ['PerClassIoUMetric', 'PerImageDiceMetric']

@@ -5,6 +5,7 @@ sweep started again skips finished runs (and an unfinished run resumes from its 
 """
 import contextlib
 import csv
+import dataclasses
 import gc
 import io
 import json
@@ -19,7 +20,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 from mmengine.config import Config
 from mmengine.logging import print_log
 
-from ..datasets.kshot_dataset import KShotDataset
+from ..datasets.kshot_dataset import find_kshot_cfg
 from ..utils import load_config
 
 METRICS = ('mDice', 'mIoU')
@@ -33,29 +34,31 @@ def run_name(shots: int, seed: int) -> str:
     return f'shots{shots}_seed{seed}'
 
 
-def find_kshot_cfg(dataset_cfg) -> Optional[dict]:
-    """The ``KShotDataset`` entry in a (possibly wrapped) data set config, or None."""
-    while isinstance(dataset_cfg, dict):
-        kind = dataset_cfg.get('type')
-        if kind is KShotDataset or (isinstance(kind, str) and
-                                    kind.split('.')[-1] == 'KShotDataset'):
-            return dataset_cfg
-        dataset_cfg = dataset_cfg.get('dataset')
-    return None
-
-
 def run_config(config: str, cfg_options: Optional[dict], shots: int, seed: int,
-               work_dir: str) -> Config:
-    """The config of one run: k-shot size and seed, global seed, its own work dir."""
+               work_dir: str, experiment_name: Optional[str] = None) -> Config:
+    """The config of one run: k-shot size and seed, global seed, its own work dir.
+
+    The validation set gets the same k and seed when it is a ``KShotDataset`` too: bi-level
+    configs draw D1 (training) and D2 (validation) as the two halves of one draw, so both must
+    come from the same (k, seed) or D2 would overlap D1.
+    """
     cfg = load_config(config, cfg_options, work_dir)
-    kshot = find_kshot_cfg((cfg.get('train_dataloader') or {}).get('dataset'))
-    if kshot is None:
-        raise ValueError(f'{config}: no KShotDataset in train_dataloader.dataset, so there is no '
-                         f'shot count to sweep; {KSHOT_FIX}.')
-    kshot.shots, kshot.seed = shots, seed
+    if shots == 0:  # zero-shot: a test-only config, nothing drawn, nothing trained
+        if cfg.get('train_dataloader') is not None:
+            raise ValueError(f'{config}: shots=0 (zero-shot) needs a test-only config '
+                             '(train_dataloader = None), this one trains.')
+    else:
+        kshot = find_kshot_cfg((cfg.get('train_dataloader') or {}).get('dataset'))
+        if kshot is None:
+            raise ValueError(f'{config}: no KShotDataset in train_dataloader.dataset, so there '
+                             f'is no shot count to sweep; {KSHOT_FIX}.')
+        kshot.shots, kshot.seed = shots, seed
+        val_kshot = find_kshot_cfg((cfg.get('val_dataloader') or {}).get('dataset'))
+        if val_kshot is not None:
+            val_kshot.shots, val_kshot.seed = shots, seed
     cfg.randomness = dict(cfg.get('randomness') or {}, seed=seed)
     # mmengine keeps one logger / visualizer per name: give each run its own (name + timestamp)
-    cfg.experiment_name = run_name(shots, seed)
+    cfg.experiment_name = experiment_name or run_name(shots, seed)
     if cfg.get('visualizer'):
         cfg.visualizer.pop('name', None)
     # an interrupted run continues from its latest checkpoint
@@ -86,6 +89,7 @@ def _console_to_log_file() -> Iterator[None]:
 
 def train_and_test(cfg: Config, quiet: bool = True) -> Dict[str, float]:
     """Train with ``Runner.from_cfg(cfg)``, then test the trained model; return the metrics.
+    A config without ``train_dataloader`` (zero-shot) is only tested.
 
     ``quiet``: mmengine's console log and warnings go to the run's log file only.
     """
@@ -93,7 +97,8 @@ def train_and_test(cfg: Config, quiet: bool = True) -> Dict[str, float]:
 
     with _console_to_log_file() if quiet else contextlib.nullcontext():
         runner = Runner.from_cfg(cfg)
-        runner.train()
+        if cfg.get('train_dataloader') is not None:  # else a zero-shot (test-only) config
+            runner.train()
         metrics = runner.test()
     del runner
     gc.collect()
@@ -105,38 +110,82 @@ def iter_runs(shots: Sequence[int], seeds: Sequence[int]) -> Iterator[Tuple[int,
     return ((k, s) for k in dict.fromkeys(shots) for s in dict.fromkeys(seeds))
 
 
-def sweep(config: str, work_dir: str, shots: Sequence[int], seeds: Sequence[int],
-          cfg_options: Optional[dict] = None, quiet: bool = True) -> List[dict]:
-    """Run every (shots, seed) pair not finished yet, with a progress bar; one row per run."""
+@dataclasses.dataclass
+class SweepRun:
+    """One train + test run: ``config`` at ``shots`` / ``seed`` in ``work_dir``.
+
+    ``name`` is how messages call it (default ``shots{K}_seed{S}``); its ``metrics.json`` in
+    ``work_dir`` marks it finished.
+    """
+    config: str
+    shots: int
+    seed: int
+    work_dir: str
+    cfg_options: Optional[dict] = None
+    name: str = ''
+
+    def __post_init__(self) -> None:
+        self.name = self.name or run_name(self.shots, self.seed)
+
+    @property
+    def metrics_file(self) -> str:
+        return osp.join(self.work_dir, 'metrics.json')
+
+    @property
+    def finished(self) -> bool:
+        return osp.isfile(self.metrics_file)
+
+    def read_row(self) -> dict:
+        with open(self.metrics_file) as f:
+            return json.load(f)
+
+
+BAR_FORMAT = '{desc}{n_fmt}/{total_fmt} runs [{elapsed} elapsed, ETA {remaining}]{postfix}'
+
+
+def run_all(runs: Sequence[SweepRun], quiet: bool = True) -> List[dict]:
+    """Train + test every run not finished yet, one progress bar (with ETA) over all of them;
+    return one row per run (``shots``, ``seed``, the test metrics, ``work_dir``), in order.
+
+    Finished runs are read back, not run again; an unfinished one resumes from its last
+    checkpoint (see :func:`run_config`).
+    """
     from tqdm import tqdm
 
-    run_config(config, cfg_options, shots[0], seeds[0], work_dir)  # fail early on a bad config
-    pairs = list(iter_runs(shots, seeds))
-    done = {p: osp.join(work_dir, run_name(*p), 'metrics.json') for p in pairs}
-    rows: Dict[Tuple[int, int], dict] = {}
-    for p in pairs:
-        if osp.isfile(done[p]):
-            with open(done[p]) as f:
-                rows[p] = json.load(f)
-            print(f'skip {run_name(*p)}: finished ({done[p]} exists)')
-    pending = [p for p in pairs if p not in rows]
-    with tqdm(total=len(pending), unit='run', dynamic_ncols=True, disable=not pending) as bar:
-        for k, s in pending:
-            run_dir = osp.dirname(done[k, s])
-            bar.set_description(f'shots={k} seed={s}')
+    rows: Dict[int, dict] = {}
+    for i, r in enumerate(runs):
+        if r.finished:
+            rows[i] = r.read_row()
+            print(f'skip {r.name}: finished ({r.metrics_file} exists)')
+    pending = [i for i in range(len(runs)) if i not in rows]
+    with tqdm(total=len(pending), unit='run', dynamic_ncols=True, disable=not pending,
+              bar_format=BAR_FORMAT) as bar:
+        for i in pending:
+            r = runs[i]
+            bar.set_description(r.name)
             try:
-                metrics = train_and_test(run_config(config, cfg_options, k, s, run_dir), quiet)
+                cfg = run_config(r.config, r.cfg_options, r.shots, r.seed, r.work_dir,
+                                 experiment_name=r.name.replace('/', '_'))
+                metrics = train_and_test(cfg, quiet)
             except Exception:
-                bar.write(f'{run_name(k, s)} failed; its log is under {run_dir}')
+                bar.write(f'{r.name} failed; its log is under {r.work_dir}')
                 raise
-            row = rows[k, s] = dict(shots=k, seed=s, **metrics, work_dir=run_dir)
-            _write_json_atomic(done[k, s], row)
-            bar.write(f'{run_name(k, s)}: ' + ', '.join(
+            row = rows[i] = dict(shots=r.shots, seed=r.seed, **metrics, work_dir=r.work_dir)
+            _write_json_atomic(r.metrics_file, row)
+            bar.write(f'{r.name}: ' + ', '.join(
                 f'{m}={row[m]:.2f}' for m in METRICS if m in row))
             bar.set_postfix(mDice=f"{row.get('mDice', math.nan):.2f}")
             bar.update()
-    print(f'{len(pending)} run(s) trained, {len(pairs) - len(pending)} skipped (already finished)')
-    return [rows[p] for p in pairs]
+    print(f'{len(pending)} run(s) trained, {len(runs) - len(pending)} skipped (already finished)')
+    return [rows[i] for i in range(len(runs))]
+
+
+def sweep(config: str, work_dir: str, shots: Sequence[int], seeds: Sequence[int],
+          cfg_options: Optional[dict] = None, quiet: bool = True) -> List[dict]:
+    """Run every (shots, seed) pair not finished yet, with a progress bar; one row per run."""
+    run_config(config, cfg_options, shots[0], seeds[0], work_dir)  # fail early on a bad config
+    return run_all([SweepRun(config, k, s, osp.join(work_dir, run_name(k, s)), cfg_options)
+                    for k, s in iter_runs(shots, seeds)], quiet)
 
 
 def _write_json_atomic(path: str, data: dict) -> None:

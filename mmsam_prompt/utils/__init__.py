@@ -1,3 +1,6 @@
 from .config import load_config
+from .errors import (CheckpointError, ConfigMismatchError, DataError, MissingPromptInputError,
+                     MMSAMError, NonFiniteLossError)
 
-__all__ = ['load_config']
+__all__ = ['load_config', 'CheckpointError', 'ConfigMismatchError', 'DataError',
+           'MissingPromptInputError', 'MMSAMError', 'NonFiniteLossError']

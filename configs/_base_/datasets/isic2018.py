@@ -1,4 +1,5 @@
-# ISIC 2018 Task 1 skin-lesion segmentation (Codella et al. 2019; Tschandl et al. 2018), binary,
+# ISIC 2018 Task 1 skin-lesion segmentation (Codella et al. 2018; Tschandl et al. 2018, as AM-SAM
+# cites them; the challenge's official training / test split, 1,000 test images), binary,
 # in the images/ masks/ splits/ layout AM-SAM uses. Not shipped here:
 #   data/isic2018/images/<stem>.jpg   (e.g. ISIC_0000000.jpg)
 #   data/isic2018/masks/<stem>_segmentation.png   (ISIC's own mask names; lesion 255)

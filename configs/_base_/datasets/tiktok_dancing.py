@@ -1,5 +1,8 @@
-# TikTok dancing (Jafarian & Park, CVPR 2021), binary person segmentation, in the layout AM-SAM /
-# BLO-SAM use: one folder of frames and one of masks with the same stems. Not shipped here:
+# TikTok dancing: the Kaggle "Segmentation Full Body TikTok Dancing Dataset" (Anwar, Kucev &
+# Kerneler 2021, https://www.kaggle.com/datasets/tapakah68/segmentation-full-body-tiktok-dancing-dataset),
+# 2,615 frames of dance videos with person masks, as AM-SAM (Appendix A) and BLO-SAM use it; the
+# test set is its last 2,000 images (615 remain for training). Binary person segmentation, one
+# folder of frames and one of masks with the same stems. Not shipped here:
 #   data/tiktok_dancing/images/<stem>.png   data/tiktok_dancing/masks/<stem>.png (person 255 or 1)
 #   data/tiktok_dancing/splits/test_last2000.txt  the last 2000 stems of the name-sorted list of
 #       all images:  ls images | sort | sed 's/\.png$//' | tail -n 2000 > splits/test_last2000.txt

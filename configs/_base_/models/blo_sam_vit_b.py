@@ -9,8 +9,9 @@ model = dict(
     decode_head=dict(
         trainable=(),  # the decoder's adapters train themselves (CalibratedLoRAMaskDecoder)
         mask_decoder=dict(type='CalibratedLoRAMaskDecoder', lora_rank=4, calibration=None),
-        prompt_source=dict(_delete_=True, type='LearnedEmbeddingPrompt', classes=(1, )),
+        prompt_source=dict(_delete_=True, type='LearnedEmbeddingPrompt', target_class=1),
         loss_decode=[
-            dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.2),
+            dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.2,
+                 avg_non_ignore=True),  # the mean over labelled pixels, not padding
             dict(type='ClassDiceLoss', loss_weight=0.8)
         ]))

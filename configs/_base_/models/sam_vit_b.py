@@ -15,6 +15,7 @@ model = dict(
         img_size=sam_img_size,
         prompt_source=dict(type='GTBoxPrompt', exclude_classes=(0, )),
         background_index=0,
-        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+        loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0,
+                         avg_non_ignore=True)),  # padding (255) is not averaged in
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))

@@ -25,8 +25,7 @@ from mmengine.optim import AmpOptimWrapper
 from mmseg.registry import HOOKS
 from torch.func import functional_call
 
-from ...datasets.kshot_dataset import find_kshot
-from ...tools.shots_sweep import find_kshot_cfg
+from ...datasets.kshot_dataset import find_kshot, find_kshot_cfg
 from ..optimizers.bilevel_optim_wrapper import BiLevelOptimWrapper
 
 #: loss of a batch, with some parameters replaced (None: the module's own)
@@ -171,7 +170,11 @@ class BiLevelHook(Hook):
     def _start_pass(self) -> None:
         if hasattr(self.loader.sampler, 'set_epoch'):
             self.loader.sampler.set_epoch(self._pass)
-        self._iter = iter(self.loader)
+        # starting a DataLoader iterator draws a base seed from torch's global generator; fork
+        # it, so that the training stream does not depend on when D2 passes start (a resumed
+        # run starts its pass in before_train): epoch-based resume stays bit-exact
+        with torch.random.fork_rng(devices=[]):
+            self._iter = iter(self.loader)
 
     def next_d2_batch(self) -> dict:
         """The next D2 batch; a new, reshuffled pass starts when one ends."""

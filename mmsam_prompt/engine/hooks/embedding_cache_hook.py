@@ -7,15 +7,19 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 
+from ...datasets.dataset_walk import walk_dataset
+
 #: Transforms whose output is a deterministic function of the file, or one of a few fixed
 #: variants (a flip), so that caching what the encoder makes of it pays off and stays exact.
 CACHE_FRIENDLY = ('LoadImageFromFile', 'LoadImageFromNDArray', 'LoadAnnotations',
-                  'SAMResizeLongestSide', 'RandomFlip', 'PackSegInputs')
+                  'SAMResizeLongestSide', 'RandomFlip', 'PackSegInputs',
+                  'DetectorBoxes',  # adds box prompts; the pixels stay as loaded
+                  'ZoomResize',  # BLO-SAM's square scipy zoom: deterministic
+                  'BinarizeSegMap')  # labels only
 
 
 def _pipeline_names(dataset) -> list:
-    while dataset is not None and not hasattr(dataset, 'pipeline'):
-        dataset = getattr(dataset, 'dataset', None)
+    dataset = next((d for d in walk_dataset(dataset) if hasattr(d, 'pipeline')), None)
     transforms = getattr(getattr(dataset, 'pipeline', None), 'transforms', [])
     return [type(t).__name__ for t in transforms]
 

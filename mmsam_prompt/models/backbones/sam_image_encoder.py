@@ -9,9 +9,9 @@ from mmengine.logging import print_log
 from mmseg.registry import MODELS
 from segment_anything.modeling import ImageEncoderViT
 
-from ..lora import add_lora, lora_parameters, lora_state_keys
-from ..sam_arch import PATCH_SIZE, PROMPT_EMBED_DIM, SAM_ARCHS, WINDOW_SIZE, canonical_arch
-from ..sam_checkpoint import load_official_state, load_sam_weights, resize_image_encoder_weights
+from ..adapters.lora import add_lora, lora_parameters, lora_state_keys
+from ..sam.sam_arch import PATCH_SIZE, PROMPT_EMBED_DIM, SAM_ARCHS, WINDOW_SIZE, canonical_arch
+from ..checkpoints.sam_checkpoint import load_official_state, load_sam_weights, resize_image_encoder_weights
 
 
 @MODELS.register_module()

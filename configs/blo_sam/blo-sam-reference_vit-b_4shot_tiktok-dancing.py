@@ -1,0 +1,5 @@
+# BLO-SAM, the authors' protocol, 4 shots of the Kaggle TikTok dancing set.
+# Everything else: ./blo-sam-reference_vit-b_8shot_tiktok-dancing.py
+_base_ = ['./blo-sam-reference_vit-b_8shot_tiktok-dancing.py']
+train_dataloader = dict(dataset=dict(shots=4))
+val_dataloader = dict(dataset=dict(shots=4))

@@ -1,0 +1,11 @@
+# DeepLabV3 baseline (./deeplabv3_r50-d8_common.py) on 8 images drawn (class-covering, seed 0)
+# from the training pool of the Kaggle TikTok dancing set, tested on its test split (AM-SAM Table
+# 1's DeepLab row).   python tools/train.py configs/deeplabv3/deeplabv3_r50-d8_8shot_tiktok-
+# dancing.py
+_base_ = ['./deeplabv3_r50-d8_common.py', '../_base_/datasets/tiktok_dancing.py']
+train_dataloader = dict(
+    batch_size=2,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(shots=8, dataset=dict(pipeline=_base_.deeplab_train_pipeline)))
+val_dataloader = dict(dataset=dict(pipeline=_base_.deeplab_test_pipeline))
+test_dataloader = val_dataloader

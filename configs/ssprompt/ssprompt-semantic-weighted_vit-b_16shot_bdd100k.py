@@ -1,0 +1,6 @@
+# Table 5, row 5 (= SemPrompt): semantic embedding and learnable weights; spatial prompts at
+# their defaults.
+# vit-b SAM at 1024 px, 16 shots (data and classes: ssprompt_vit-b_16shot_bdd100k.py).
+_base_ = ['./ssprompt_vit-b_16shot_bdd100k.py']
+model = dict(decode_head=dict(prompt_source=dict(
+    spatial=dict(mode='default'), semantic=dict(mode='weighted'))))

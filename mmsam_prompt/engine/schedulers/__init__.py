@@ -1,0 +1,3 @@
+from .blo_sam_reference_lr import BLOSAMReferenceLR
+
+__all__ = ['BLOSAMReferenceLR']

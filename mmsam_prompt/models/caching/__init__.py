@@ -1,0 +1,1 @@
+"""Memo of what frozen parts compute (the image encoder embeddings)."""

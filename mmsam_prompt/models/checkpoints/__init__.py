@@ -1,0 +1,1 @@
+"""Reading official SAM checkpoints (and other weights) with weights_only=True."""
