@@ -229,6 +229,21 @@ def test_every_d2_image_is_visited_once_per_pass(trained, tiny_ckpt):
     assert hook.loader.sampler.epoch == 1  # the second pass was reshuffled with its own seed
 
 
+def test_d2_first_batch_option_reuses_one_batch(tiny_ckpt, tmp_path):
+    """d2_batches='first' (the authors' trainer): every upper step sees D2's first batch."""
+    require_shared_data()
+    runner, hook = prepared(bilevel_cfg(tiny_ckpt, str(tmp_path), max_epochs=1,
+                                        d2_batches='first'))
+    d1 = next(iter(runner.train_dataloader))
+    for i in range(3):
+        hook.after_train_iter(runner, i, d1)
+    first = hook.visited[0][:len(hook.visited[0]) // 3]
+    assert len(first) >= 1 and hook.visited[0] == first * 3 and list(hook.visited) == [0]
+    assert len(set(first)) < len(kshot_paths(tiny_ckpt, 'd2'))  # D2 holds more than that batch
+    with pytest.raises(ValueError, match="'walk' or 'first'"):
+        BiLevelHook(d2_batches='all')
+
+
 def test_both_learning_rates_follow_the_poly_schedule(trained):
     """(e) lr_i = lr_0 (1 - i / iter_max)^0.9 for both levels, logged as lower.lr / upper.lr.
 

@@ -69,6 +69,9 @@ class BiLevelHook(Hook):
         unrolled: second-order (DARTS) upper gradient instead of the first-order one.
         unroll_lr: ``xi`` of the virtual step; None = the lower level's current lr.
         seed: seed of the D2 shuffle (pass ``p`` uses ``seed + p``); None = the run's seed.
+        d2_batches: 'walk' (default) = D2 pass after pass, as below; 'first' = every upper step
+            reuses the first batch of D2's first pass, as the authors' BLO-SAM trainer does
+            (``next(iter(validloader))``); offered for exact replication of their code.
 
     D2 is visited pass after pass, reshuffled each pass, so every D2 sample is used once per
     pass; ``visited[p]`` lists the ``img_path`` of the samples pass ``p`` used. A resumed run
@@ -80,7 +83,13 @@ class BiLevelHook(Hook):
     priority = 'NORMAL'  # after the lower step, before ParamSchedulerHook / LoggerHook
 
     def __init__(self, d2_dataloader: Optional[dict] = None, unrolled: bool = False,
-                 unroll_lr: Optional[float] = None, seed: Optional[int] = None) -> None:
+                 unroll_lr: Optional[float] = None, seed: Optional[int] = None,
+                 d2_batches: str = 'walk') -> None:
+        if d2_batches not in ('walk', 'first'):
+            raise ValueError(f"BiLevelHook d2_batches must be 'walk' or 'first', got "
+                             f'{d2_batches!r}.')
+        self.d2_batches = d2_batches
+        self._first_batch: Optional[dict] = None
         self.d2_dataloader = d2_dataloader
         self.unrolled = unrolled
         self.unroll_lr = unroll_lr
@@ -157,9 +166,10 @@ class BiLevelHook(Hook):
         self.lower = {ids[id(p)]: p for g in wrapper['lower'].param_groups for p in g['params']}
         self.upper = [p for g in wrapper['upper'].param_groups for p in g['params']]
         self.loader = self._build_loader(runner)
-        # a resumed run goes on where the D2 stream stood (one upper step per iteration)
+        # a resumed run goes on where the D2 stream stood (one upper step per iteration);
+        # with d2_batches='first' that is the first batch of the first pass again
         n = len(self.loader)
-        self._pass, skip = divmod(runner.iter, n)
+        self._pass, skip = (0, 0) if self.d2_batches == 'first' else divmod(runner.iter, n)
         self._start_pass()
         for _ in range(skip):
             next(self._iter)
@@ -177,13 +187,21 @@ class BiLevelHook(Hook):
             self._iter = iter(self.loader)
 
     def next_d2_batch(self) -> dict:
-        """The next D2 batch; a new, reshuffled pass starts when one ends."""
+        """The next D2 batch; a new, reshuffled pass starts when one ends (``d2_batches=
+        'first'``: always the first batch of the first pass)."""
+        if self._first_batch is not None:
+            batch = self._first_batch
+            self.visited.setdefault(self._pass, []).extend(
+                ds.metainfo.get('img_path') for ds in batch['data_samples'])
+            return batch
         try:
             batch = next(self._iter)
         except StopIteration:
             self._pass += 1
             self._start_pass()
             batch = next(self._iter)
+        if self.d2_batches == 'first':
+            self._pass, self._first_batch = 0, batch
         self.visited.setdefault(self._pass, []).extend(
             ds.metainfo.get('img_path') for ds in batch['data_samples'])
         return batch
