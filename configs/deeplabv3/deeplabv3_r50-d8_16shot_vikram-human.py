@@ -1,52 +1,7 @@
-# DeepLabV3 (ResNet-50-D8, mmseg's own model config) as a supervised few-shot baseline: trained on
-# the same 16 images of the human set as the SAM methods (KShotDataset, class-covering, seed 0),
-# tested on its test split with the same metrics, computed at the masks' own resolution.
-# Backbone: ImageNet-pretrained as mmseg has it (pretrained='open-mmlab://resnet50_v1c', fetched
-# on first use; the tests build the model with pretrained=None). SyncBN -> BN: one CPU or GPU.
-# Loss: 0.2 cross-entropy + 0.8 class-mean soft Dice on the decode head (as the SAM methods),
-# mmseg's auxiliary FCN head with its cross-entropy (weight 0.4). Optimiser: mmseg's DeepLabV3
-# SGD (lr 0.01, momentum 0.9, weight decay 5e-4) with polynomial decay (power 0.9), 100 epochs
-# of batches of 2, as the SAM methods.
+# DeepLabV3 baseline (./deeplabv3_r50-d8_common.py explains each setting) on 16 images drawn
+# (class-covering, seed 0) from the human set's training pool, tested on its test split.
 #   python tools/train.py configs/deeplabv3/deeplabv3_r50-d8_16shot_vikram-human.py
-_base_ = [
-    'mmseg::_base_/models/deeplabv3_r50-d8.py', '../_base_/datasets/vikram_human_seg.py',
-    '../_base_/epoch_runtime_100e.py'
-]
-crop_size = (512, 512)
-norm_cfg = dict(type='BN', requires_grad=True)
-model = dict(
-    data_preprocessor=dict(size=crop_size),
-    backbone=dict(norm_cfg=norm_cfg),
-    decode_head=dict(
-        num_classes=2,
-        norm_cfg=norm_cfg,
-        loss_decode=[
-            dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.2,
-                 avg_non_ignore=True),  # padding is labelled ignore
-            dict(type='ClassDiceLoss', loss_weight=0.8)
-        ]),
-    auxiliary_head=dict(num_classes=2, norm_cfg=norm_cfg))
-# mmseg's usual pipelines at 512 (they replace the SAM pipelines of the data set config). The
-# human set stores most masks at another resolution than their image: ResizeSegToImage aligns
-# them for training; at test time the prediction is resized to the mask (PredictAtSegResolution).
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='ResizeSegToImage'),
-    dict(type='RandomResize', scale=(2048, 512), ratio_range=(0.5, 2.0), keep_ratio=True),
-    dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PhotoMetricDistortion'),
-    dict(type='PackSegInputs')
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(2048, 512), keep_ratio=True),
-    dict(type='LoadAnnotations'),
-    dict(type='PredictAtSegResolution'),
-    dict(type='PackSegInputs')
-]
-# 16 images drawn (class-covering, seed 0) from the human set's training pool
+_base_ = ['./deeplabv3_r50-d8_common.py', '../_base_/datasets/vikram_human_seg.py']
 train_dataloader = dict(
     batch_size=2,
     sampler=dict(type='DefaultSampler', shuffle=True),
@@ -55,16 +10,6 @@ train_dataloader = dict(
         type='KShotDataset',
         shots=16,
         seed=0,
-        dataset=dict(_base_.train_dataloader.dataset, pipeline=train_pipeline)))
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+        dataset=dict(_base_.train_dataloader.dataset, pipeline=_base_.deeplab_train_pipeline)))
+val_dataloader = dict(dataset=dict(pipeline=_base_.deeplab_test_pipeline))
 test_dataloader = val_dataloader
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=0.0005),
-    clip_grad=None)
-param_scheduler = [
-    dict(type='PolyLR', power=0.9, eta_min=1e-4, begin=0, end=_base_.max_epochs, by_epoch=True,
-         convert_to_iter_based=True)
-]
-# validation on the test split every 5 epochs (curves: tools/plot_convergence.py); last checkpoint
-train_cfg = dict(val_interval=5)

@@ -1,9 +1,18 @@
-# DeepLabV3 (ResNet-50-D8, mmseg's model) as a supervised few-shot baseline, the part its data set
-# configs share (no data): the same settings as deeplabv3_r50-d8_16shot_vikram-human.py (which
-# explains each one): BN, 0.2 CE + 0.8 class-mean Dice, auxiliary FCN head, SGD lr 0.01 with poly
-# decay over 100 epochs, mmseg's pipelines at 512 px (deeplab_train_pipeline /
-# deeplab_test_pipeline), validation on the test split every 5 epochs. A leaf adds a data set
-# config, puts these pipelines in its loaders and sets its k shots.
+# DeepLabV3 (ResNet-50-D8, mmseg's own model config) as a supervised few-shot baseline, the part
+# its data set configs share (no data); a leaf adds a data set config, puts deeplab_*_pipeline in
+# its loaders and sets its k shots. Trained on the same k images as the SAM methods
+# (KShotDataset, class-covering, seed 0), tested on the test split with the same metrics,
+# computed at the masks' own resolution.
+# Backbone: ImageNet-pretrained as mmseg has it (pretrained='open-mmlab://resnet50_v1c', fetched
+# on first use; the tests build the model with pretrained=None). SyncBN -> BN: one CPU or GPU.
+# Loss: 0.2 cross-entropy + 0.8 class-mean soft Dice on the decode head (as the SAM methods),
+# mmseg's auxiliary FCN head with its cross-entropy (weight 0.4). Optimiser: mmseg's DeepLabV3
+# SGD (lr 0.01, momentum 0.9, weight decay 5e-4) with polynomial decay (power 0.9), 100 epochs
+# of batches of 2, as the SAM methods; validation on the test split every 5 epochs (curves:
+# tools/plot_convergence.py).
+# Pipelines: mmseg's usual ones at 512 (they replace the SAM pipelines of the data set config).
+# The human set stores most masks at another resolution than their image: ResizeSegToImage aligns
+# them for training; at test time the prediction is resized to the mask (PredictAtSegResolution).
 _base_ = ['mmseg::_base_/models/deeplabv3_r50-d8.py', '../_base_/epoch_runtime_100e.py']
 crop_size = (512, 512)
 norm_cfg = dict(type='BN', requires_grad=True)
