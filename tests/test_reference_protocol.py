@@ -242,16 +242,22 @@ class DiceRecorder(Hook):
         self.dice.append(metrics['per_image_dice'])
 
 
+def reference_cfg(name: str, ckpt: str, work_dir, monkeypatch) -> Config:
+    """configs/blo_sam/<name> as it is, with SAM weights ``ckpt``, run from the repository."""
+    require_shared_data()
+    monkeypatch.chdir(REPO)
+    cfg = Config.fromfile(f'configs/blo_sam/{name}')
+    cfg.model.sam_checkpoint = ckpt
+    cfg.work_dir = str(work_dir)
+    cfg.log_level = 'WARNING'
+    return cfg
+
+
 def test_tiny_reference_run_raises_per_image_d2_dice(tmp_path, tiny_ckpt, monkeypatch):
     """The tiny reference config as it is (8 shots: D1 = D2 = 4 images, batch 1, 20 epochs):
     per-image low-resolution Dice on D2 ends above its first epoch, and the best checkpoint
     (by it) is saved."""
-    require_shared_data()
-    monkeypatch.chdir(REPO)
-    cfg = Config.fromfile('configs/blo_sam/blo-sam-reference_tiny_vikram-human.py')
-    cfg.model.sam_checkpoint = tiny_ckpt
-    cfg.work_dir = str(tmp_path)
-    cfg.log_level = 'WARNING'
+    cfg = reference_cfg('blo-sam-reference_tiny_vikram-human.py', tiny_ckpt, tmp_path, monkeypatch)
     runner = Runner.from_cfg(cfg)
     recorder = DiceRecorder()
     runner.register_hook(recorder)
@@ -267,12 +273,8 @@ def test_vit_b_reference_config_runs_an_iteration(tmp_path, vit_b_ckpt, monkeypa
     """configs/blo_sam/blo-sam-reference_vit-b_4shot_vikram-human.py as it is (its KShot D1 /
     D2, pipelines, model, optimisers, schedule): one epoch of D1 = 2 iterations, each a lower
     and an upper step that move their parameters."""
-    require_shared_data()
-    monkeypatch.chdir(REPO)
-    cfg = Config.fromfile('configs/blo_sam/blo-sam-reference_vit-b_4shot_vikram-human.py')
-    cfg.model.sam_checkpoint = vit_b_ckpt
-    cfg.work_dir = str(tmp_path)
-    cfg.log_level = 'WARNING'
+    cfg = reference_cfg('blo-sam-reference_vit-b_4shot_vikram-human.py', vit_b_ckpt, tmp_path,
+                        monkeypatch)
     cfg.train_cfg.max_epochs = 1
     cfg.train_cfg.val_interval = 2  # no validation
     for key in ('train_dataloader', 'val_dataloader'):
