@@ -33,6 +33,7 @@ from mmseg.utils import register_all_modules  # noqa: E402
 from segment_anything.modeling import PromptEncoder  # noqa: E402
 
 import mmsam_prompt  # noqa: E402,F401  (registers the modules, allow-lists checkpoint objects)
+from mmsam_prompt.models.prompt_sources import SSPrompt  # noqa: E402
 from mmsam_prompt.models.sam.sam_arch import PATCH_SIZE, PROMPT_EMBED_DIM  # noqa: E402
 from mmsam_prompt.utils import load_config  # noqa: E402
 from mmsam_prompt.utils.cli import run_cli  # noqa: E402
@@ -54,7 +55,7 @@ def build_prompt_source(cfg):
 def export_prompts(cfg, checkpoint: str) -> dict:
     """The exported dict (module docstring) of ``checkpoint`` trained with config ``cfg``."""
     source = build_prompt_source(cfg)
-    if not hasattr(source, 'export'):
+    if not isinstance(source, SSPrompt):
         raise ValueError(f'{type(source).__name__} has nothing to export: export_prompts.py '
                          "exports SSPrompt (model.decode_head.prompt_source.type='SSPrompt').")
     ckpt = torch.load(checkpoint, map_location='cpu', weights_only=True)

@@ -52,7 +52,6 @@ class LearnedEmbeddingPrompt(BasePromptSource):
         if not classes:
             raise ValueError('LearnedEmbeddingPrompt needs at least one class in target_class.')
         self.classes = [int(c) for c in classes]
-        self.dense_mode, self.num_tokens = dense, num_tokens
         encoder = self.starting_values(prompt_encoder)
         self.box_source = (self.build_part(box_source, encoder)
                            if box_source is not None else None)
